@@ -1,0 +1,136 @@
+# cbreaker - see README.md. `make check` and `make demo` work on a fresh
+# Debian 12 machine: both install what is missing first (`make deps`).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+
+LIBDIR  = $(PREFIX)/lib
+BINDIR  = $(PREFIX)/bin
+SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+
+# Debian packages: build, unit tests, and the real programs the
+# integration tests run.
+DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
+DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
+            valgrind clang iproute2 tmux procps psmisc libcurl3-gnutls util-linux
+
+# Recursive (=) so pkg-config runs after `make deps` has installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
+INIH_LIBS  = $(shell pkg-config --libs inih 2>/dev/null)
+CMOCKA     = $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
+CURL_LIBS  = $(shell pkg-config --libs libcurl 2>/dev/null)
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread \
+             $(WARN) -DCB_DEFAULT_CONFIG='"$(SYSCONF)/cbreaker/cbreaker.ini"' \
+             -DCB_LIBDIR='"$(LIBDIR)"' -Isrc $(PKG_CFLAGS) $(CFLAGS)
+SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+CORE_SRC  = $(wildcard src/*.c)
+SHIM_SRC  = $(wildcard src/shim/*.c)
+TOOL_SRC  = $(wildcard tools/*.c)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+HELP_SRC  = $(wildcard tests/helpers/*.c)
+BENCH_SRC = $(wildcard tests/bench/*.c)
+
+# The shim is never built with sanitizers: a sanitizer runtime cannot be
+# preloaded into the unmodified programs the integration tests run.
+CORE_PIC  = $(CORE_SRC:%.c=$(BUILD)/pic/%.o)
+SHIM_OBJ  = $(SHIM_SRC:%.c=$(BUILD)/pic/%.o)
+CORE_SAN  = $(CORE_SRC:%.c=$(BUILD)/san/%.o)
+TOOL_OBJ  = $(TOOL_SRC:%.c=$(BUILD)/san/%.o)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELP_BIN  = $(HELP_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+LIB  = $(BUILD)/libcbreaker.so
+TOOL = $(BUILD)/cbreaker
+
+.PHONY: all check check-run unit integration bench demo install uninstall deps lint format clean
+all: $(LIB) $(TOOL)
+
+$(BUILD)/pic/%.o: %.c $(wildcard src/*.h src/shim/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(wildcard src/*.h src/shim/*.h tools/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/libcore-pic.a: $(CORE_PIC)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libcore.a: $(CORE_SAN)
+	@rm -f $@
+	ar rcs $@ $^
+
+# No DT_NEEDED on libcurl: curl's functions are found at run time.
+$(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a src/shim/exports.map
+	$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
+	  -Wl,--version-script=src/shim/exports.map -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
+
+$(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
+	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libcore-pic.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcore-pic.a $(CURL_LIBS) $(INIH_LIBS) -ldl -pthread
+
+# `check` = deps, build, lint, unit tests, integration tests.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BIN) $(HELP_BIN)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+integration: all $(HELP_BIN)
+	@BUILD=$(BUILD) tests/integration/run.sh $(T)
+
+bench: all $(BENCH_BIN) $(HELP_BIN)
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tools/demo.sh
+
+lint:
+	@tools/lint.sh
+
+format:
+	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(wildcard src/*.h src/shim/*.h tools/*.h)
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONF)/cbreaker
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libcbreaker.so
+	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/cbreaker
+	test -e $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini || \
+	  install -m 0644 conf/cbreaker.ini $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini.example
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libcbreaker.so $(DESTDIR)$(BINDIR)/cbreaker
+
+# Installs only what is missing; apt-get update runs once, first.
+deps:
+	@tools/deps.sh $(DEB_BUILD) -- $(DEB_TEST)
+
+clean:
+	rm -rf $(BUILD)

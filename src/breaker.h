@@ -1,0 +1,169 @@
+/* breaker.h - the circuit breaker state machine over one slot (SPEC
+ * section 4 "States"). A slot is plain C11 atomics with no pointers, so it
+ * can live in a file that several processes map at different addresses.
+ * Every state change is one compare-and-swap on `state`, which packs the
+ * state with a generation number: exactly one caller wins each transition
+ * and is told so (struct cb_transition) to log it. Time and randomness are
+ * arguments, so tests drive them. */
+#ifndef CB_BREAKER_H
+#define CB_BREAKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "config.h"
+
+enum cb_state { CB_CLOSED, CB_OPEN, CB_HALF_OPEN, CB_FORCED_OPEN, CB_DISABLED, CB_STATE_COUNT };
+
+enum cb_outcome { CB_OUTCOME_SUCCESS, CB_OUTCOME_FAILURE, CB_OUTCOME_NEUTRAL };
+
+enum cb_cause {
+	CB_CAUSE_NONE,
+	CB_CAUSE_CONSECUTIVE_FAILURES, /* count = consecutive failures */
+	CB_CAUSE_FAILURE_RATE,         /* rate = percent, count = window calls */
+	CB_CAUSE_SLOW_RATE,            /* rate = percent, count = window calls */
+	CB_CAUSE_OPEN_TIMEOUT_ELAPSED, /* open -> half_open */
+	CB_CAUSE_PROBE_FAILED,         /* half_open -> open */
+	CB_CAUSE_PROBES_SUCCEEDED,     /* half_open -> closed, count = successes */
+	CB_CAUSE_OPERATOR,             /* reset, force-open, disable */
+};
+
+/* What a failure was, packed as kind << 16 | value in cb_slot.last_error. */
+enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
+#define CB_ERROR(kind, value) ((uint32_t)(kind) << 16 | ((uint32_t)(value)&0xffff))
+#define CB_ERROR_KIND(e)      ((enum cb_error_kind)((e) >> 16))
+#define CB_ERROR_VALUE(e)     ((int)((e)&0xffff))
+
+#define CB_WINDOW_BUCKETS 20
+
+/* Each word is epoch << 32 | count: a bucket whose epoch is not the current
+ * one is stale and is restarted by whoever records into it first. */
+struct cb_window_bucket {
+	_Atomic uint64_t calls;
+	_Atomic uint64_t failures;
+	_Atomic uint64_t slow;
+};
+
+struct cb_slot {
+	_Atomic uint32_t claim; /* owned by store.c: 0 free, 1 busy, 2 ready */
+	uint32_t name_hash;     /* owned by store.c */
+	char name[CB_NAME_MAX];
+
+	_Atomic uint64_t state;               /* generation << 8 | enum cb_state */
+	_Atomic int64_t opened_at_ms;         /* monotonic */
+	_Atomic int64_t retry_at_ms;          /* monotonic: when open turns half_open */
+	_Atomic uint64_t open_timeout_ms;     /* current open time (backoff); 0 = base */
+	_Atomic int64_t retry_after_until_ms; /* Retry-After seen: stay open until */
+	_Atomic int64_t last_success_ms;
+	_Atomic uint32_t consecutive_failures;
+	_Atomic uint32_t half_open_successes;
+	_Atomic uint32_t connections; /* open connections, for max_connections */
+	uint32_t reserved;
+
+	_Atomic uint64_t calls;     /* calls let through (all outcomes) */
+	_Atomic uint64_t successes; /* fast successes */
+	_Atomic uint64_t failures;
+	_Atomic uint64_t slow; /* slow successes */
+	_Atomic uint64_t rejected;
+	_Atomic uint64_t would_reject;                /* observe mode */
+	_Atomic uint64_t transitions[CB_STATE_COUNT]; /* by target state */
+
+	/* Last failure, written under a seqlock (odd = being written). */
+	_Atomic uint32_t last_seq;
+	uint32_t last_error; /* CB_ERROR(kind, value) */
+	int64_t last_wall_ms;
+	char last_address[CB_ADDRSTR_MAX];
+
+	/* Half-open probe permits: pid << 42 | deadline_ms (monotonic), 0 = free. */
+	_Atomic uint64_t leases[CB_PROBE_LEASES];
+
+	struct cb_window_bucket window[CB_WINDOW_BUCKETS];
+};
+
+/* What the caller of decide() must hand back to record(). */
+struct cb_ticket {
+	uint64_t state_word; /* state and generation the call started in */
+	int64_t start_ms;
+	int32_t lease;     /* index in leases[], -1 when no probe permit */
+	bool would_reject; /* observe mode let through what enforce would not */
+};
+
+/* A transition this caller won. */
+struct cb_transition {
+	bool happened;
+	enum cb_state from, to;
+	enum cb_cause cause;
+	uint32_t count;
+	uint32_t rate;
+	uint64_t retry_in_ms; /* when `to` is open */
+	uint32_t last_error;  /* CB_ERROR(...) of the failure that caused it */
+	char last_address[CB_ADDRSTR_MAX];
+};
+
+/* The caller's view of the world. */
+struct cb_env {
+	int64_t now_ms;  /* monotonic */
+	int64_t wall_ms; /* for last_failure only */
+	uint32_t pid;
+	uint64_t random;                 /* for jitter */
+	bool (*pid_alive)(uint32_t pid); /* lease reclaim; NULL = assume alive */
+};
+
+/* A failure's details, for last_failure and the log line. */
+struct cb_failure {
+	uint32_t error;      /* CB_ERROR(kind, value) */
+	const char *address; /* "10.0.0.7:443", may be NULL */
+};
+
+/* Initialises a zeroed slot (state closed, generation 0). */
+void cb_breaker_init(struct cb_slot *s);
+
+/* May this call go ahead? Fills `t` (always) and `tr` (when this caller
+ * moved open -> half_open). In observe mode it always returns true and sets
+ * t->would_reject instead. Takes a probe permit in half_open. */
+bool cb_breaker_decide(struct cb_slot *s, const struct cb_breaker_config *c,
+                       const struct cb_env *env, struct cb_ticket *t, struct cb_transition *tr);
+
+/* Records a call's outcome and releases its permit. A ticket from an earlier
+ * generation updates the counters but never moves the state. */
+void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
+                       const struct cb_env *env, const struct cb_ticket *t, enum cb_outcome o,
+                       const struct cb_failure *f, struct cb_transition *tr);
+
+/* Operator actions: forced_open or disabled; reset (closed, counters
+ * cleared). */
+void cb_breaker_force(struct cb_slot *s, enum cb_state to, const struct cb_env *env,
+                      struct cb_transition *tr);
+void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
+                      const struct cb_env *env, struct cb_transition *tr);
+
+/* A Retry-After answer: once the breaker opens, it stays open until then. */
+void cb_breaker_note_retry_after(struct cb_slot *s, int64_t until_ms);
+
+/* A consistent-enough copy for display. */
+struct cb_snapshot {
+	enum cb_state state;
+	uint64_t generation;
+	uint64_t calls, successes, failures, slow, rejected, would_reject;
+	uint32_t consecutive_failures;
+	uint32_t window_calls;
+	uint32_t window_failure_rate; /* percent */
+	uint32_t window_slow_rate;    /* percent */
+	int64_t opened_at_ms;         /* monotonic, 0 = never */
+	int64_t retry_at_ms;          /* monotonic, 0 = not open */
+	uint64_t open_timeout_ms;     /* current */
+	uint32_t half_open_inflight;
+	uint64_t transitions[CB_STATE_COUNT];
+	uint32_t last_error;
+	int64_t last_wall_ms; /* 0 = no failure yet */
+	char last_address[CB_ADDRSTR_MAX];
+};
+void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config *c, int64_t now_ms,
+                         struct cb_snapshot *out);
+
+const char *cb_state_name(enum cb_state s); /* "closed", "half_open", ... */
+int cb_state_from_name(const char *name);   /* -1 when unknown */
+
+#endif

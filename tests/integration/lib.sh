@@ -1,0 +1,126 @@
+# lib.sh - sourced by every integration test (tests/integration/test_*.sh).
+# Gives each test a private directory, loopback servers that it stops on
+# exit, bounded waits and assertions. Tests exit 0 (pass), 77 (skip) or
+# anything else (fail); `fail` prints why.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${BUILD:=build}"
+case "$BUILD" in /*) BDIR=$BUILD ;; *) BDIR=$ROOT/$BUILD ;; esac
+LIB=$BDIR/libcbreaker.so
+TOOL=$BDIR/cbreaker
+HELPERS=$BDIR/helpers
+SERVER=$ROOT/tests/helpers/server.py
+T=$(mktemp -d /tmp/cbtest.XXXXXX)
+chmod 755 "$T"
+# Auto state files and sockets land in the test's own directory.
+export XDG_RUNTIME_DIR="$T/run"
+mkdir -p "$XDG_RUNTIME_DIR"
+unset CBREAKER_CONFIG LD_PRELOAD http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export no_proxy='*'
+CB_PIDS=""
+
+cb_cleanup() {
+	for p in $CB_PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $CB_PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cb_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# wait_until SECONDS CMD... - runs CMD every 50 ms until it succeeds; fails
+# the test if it never does within SECONDS.
+wait_until() {
+	_limit=$1
+	shift
+	_end=$(($(date +%s%N) / 1000000 + _limit * 1000))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(($(date +%s%N) / 1000000))" -lt "$_end" ] || fail "timed out after ${_limit}s waiting for: $*"
+		sleep 0.05
+	done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# elapsed_ms VAR CMD... - runs CMD (its status ignored), stores its
+# duration in VAR and its exit status in RC.
+elapsed_ms() {
+	_var=$1
+	shift
+	_t0=$(now_ms)
+	set +e
+	"$@"
+	RC=$?
+	set -e
+	eval "$_var=$(($(now_ms) - _t0))"
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"
+}
+
+# assert_lt A B MSG - integer A < B
+assert_lt() {
+	[ "$1" -lt "$2" ] || fail "${3:-not less}: $1 is not below $2"
+}
+
+# start_server NAME MODE - starts server.py MODE in the background and sets
+# NAME_PORT once it listens.
+start_server() {
+	_name=$1
+	_mode=$2
+	python3 "$SERVER" "$_mode" "$T/$_name.port" >"$T/$_name.log" 2>&1 &
+	CB_PIDS="$CB_PIDS $!"
+	eval "${_name}_PID=$!"
+	wait_until 10 test -s "$T/$_name.port"
+	eval "${_name}_PORT=$(cat "$T/$_name.port")"
+}
+
+# stop_server NAME - stops it; its port then refuses connections.
+stop_server() {
+	eval "_pid=\$${1}_PID"
+	kill "$_pid" 2>/dev/null || true
+	wait "$_pid" 2>/dev/null || true
+}
+
+# free_port - a loopback port nobody listens on (connects are refused).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# ctl PORT WHAT - steers a server.py http server (status/503, count, ...).
+ctl() {
+	curl -sf --max-time 5 "http://127.0.0.1:$1/_control/$2"
+}
+
+# write_config FILE <<EOF ... - a configuration for the test (stdin).
+write_config() {
+	cat >"$1"
+}
+
+# shim CONFIG CMD... - runs CMD under the shim with CONFIG.
+shim() {
+	_cfg=$1
+	shift
+	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_cfg" "$@"
+}
+
+# cbreaker ARGS... - the tool.
+cbreaker() {
+	"$TOOL" "$@"
+}
+
+need() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 || skip "$_c not installed"
+	done
+}
