@@ -1,0 +1,370 @@
+/* runtime.c - the configuration in force and its breakers' slots: loaded on
+ * first use (or from the constructor), reloaded when the file changes, and
+ * published as an immutable struct behind one atomic pointer so that hooks
+ * read it without a lock. Also the guard that every hook uses to ask a
+ * breaker and to report, which logs and publishes the transitions it wins.
+ *
+ * Old runtimes are never freed: a hook in another thread (or a signal
+ * handler) may still be using one, and reloads are rare enough that the
+ * memory does not matter. */
+#include "runtime.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "match.h"
+
+__thread const struct cb_breaker_rt *cb_transfer_breaker __attribute__((tls_model("initial-exec")));
+
+enum init_state { INIT_NOT_TRIED, INIT_RUNNING, INIT_DONE };
+
+static _Atomic(struct cb_runtime *) current;
+static _Atomic int init_state = INIT_NOT_TRIED;
+static _Atomic int reloading;
+static _Atomic int64_t next_check_ms;
+static _Atomic uint32_t cached_pid;
+
+/* What the configuration file looked like when last read. */
+static struct {
+	char path[PATH_MAX];
+	bool watching; /* a file existed at start-up */
+	struct stat seen;
+	uint64_t generation;
+} source;
+
+static __thread uint64_t random_state __attribute__((tls_model("initial-exec")));
+
+#define RELOAD_CHECK_MS 1000
+
+static int64_t coarse_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool pid_alive(uint32_t pid)
+{
+	int saved = errno;
+	bool alive = kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+	errno = saved;
+	return alive;
+}
+
+/* xorshift64*: jitter needs spread, not secrecy, and must not lock. */
+static uint64_t next_random(void)
+{
+	uint64_t x = random_state;
+	if (x == 0)
+		x = (uint64_t)cb_now_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&x;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	random_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void cb_runtime_env(struct cb_env *env)
+{
+	uint32_t pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+	if (pid == 0) {
+		pid = (uint32_t)getpid();
+		atomic_store_explicit(&cached_pid, pid, memory_order_relaxed);
+	}
+	env->now_ms = cb_now_ms();
+	env->wall_ms = cb_wall_ms();
+	env->pid = pid;
+	env->random = next_random();
+	env->pid_alive = pid_alive;
+}
+
+static void forget_pid_in_child(void)
+{
+	atomic_store(&cached_pid, 0);
+	random_state = 0;
+}
+
+static bool same_file_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void log_diag(const struct cb_diag *diag, const char *consequence)
+{
+	if (diag->count == 0)
+		return;
+	if (diag->count == 1)
+		cb_log(CB_LOG_ERROR, "%s; %s", diag->msg[0], consequence);
+	else
+		cb_log(CB_LOG_ERROR, "%s (and %zu more errors: cbreaker check-config); %s",
+		       diag->msg[0], diag->count - 1, consequence);
+}
+
+/* A slot of this process's own, for a breaker the shared store has no room
+ * for (or when nothing is shared). */
+static struct cb_slot *private_slot(void)
+{
+	struct cb_slot *s = calloc(1, sizeof(*s));
+	if (s)
+		cb_breaker_init(s);
+	return s;
+}
+
+static bool same_state_file(const struct cb_config *a, const struct cb_config *b)
+{
+	char pa[PATH_MAX], pb[PATH_MAX];
+	if (cb_store_state_path(a, pa, sizeof(pa)) != 0 ||
+	    cb_store_state_path(b, pb, sizeof(pb)) != 0)
+		return false;
+	return strcmp(pa, pb) == 0;
+}
+
+/* Builds a runtime for cfg, reusing `store` when it still fits. */
+static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_runtime *old)
+{
+	struct cb_runtime *rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return NULL;
+	rt->cfg = cfg;
+	rt->n = (uint32_t)cfg->n_breakers;
+	rt->generation = ++source.generation;
+	if (old && same_state_file(old->cfg, cfg)) {
+		rt->store = old->store;
+	} else {
+		char warn[512] = "";
+		rt->store = cb_store_open(cfg, warn, sizeof(warn));
+		if (warn[0])
+			cb_log(CB_LOG_WARN, "%s", warn);
+	}
+	rt->breakers = calloc(rt->n ? rt->n : 1, sizeof(*rt->breakers));
+	if (!rt->store || !rt->breakers)
+		goto fail;
+	for (uint32_t i = 0; i < rt->n; i++) {
+		struct cb_breaker_rt *b = &rt->breakers[i];
+		b->rt = rt;
+		b->cfg = &cfg->breakers[i];
+		b->slot = cb_store_find(rt->store, b->cfg->name, true);
+		if (!b->slot) {
+			cb_log(CB_LOG_WARN,
+			       "%s: no room left in the state file; this breaker stays private to "
+			       "the process",
+			       b->cfg->name);
+			b->slot = private_slot();
+			if (!b->slot)
+				goto fail;
+		}
+	}
+	return rt;
+fail:
+	cb_log(CB_LOG_ERROR, "out of memory; passing everything through");
+	free(rt->breakers);
+	free(rt);
+	return NULL;
+}
+
+static void publish(struct cb_runtime *rt)
+{
+	cb_log_configure(&rt->cfg->global);
+	atomic_store_explicit(&current, rt, memory_order_release);
+}
+
+static void load_first(void)
+{
+	const char *path = cb_config_default_path();
+	snprintf(source.path, sizeof(source.path), "%s", path);
+	if (stat(source.path, &source.seen) != 0)
+		return; /* no configuration: the shim does nothing at all */
+	source.watching = true;
+
+	struct cb_diag diag;
+	memset(&diag, 0, sizeof(diag));
+	struct cb_config *cfg = cb_config_load(source.path, &diag);
+	if (!cfg) {
+		log_diag(&diag, "passing everything through");
+		return;
+	}
+	struct cb_runtime *rt = build_runtime(cfg, NULL);
+	if (!rt) {
+		cb_config_free(cfg);
+		return;
+	}
+	publish(rt);
+}
+
+/* Returns false while another thread initialises. */
+static bool ensure_initialised(void)
+{
+	int state = atomic_load_explicit(&init_state, memory_order_acquire);
+	if (state == INIT_DONE)
+		return true;
+	int expected = INIT_NOT_TRIED;
+	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
+		return false; /* running elsewhere (or in this very thread, re-entered) */
+	pthread_atfork(NULL, NULL, forget_pid_in_child);
+	int saved = errno;
+	load_first();
+	errno = saved;
+	atomic_store_explicit(&next_check_ms, coarse_now_ms() + RELOAD_CHECK_MS,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
+	return true;
+}
+
+static void reload_if_changed(void)
+{
+	struct stat now_seen;
+	if (stat(source.path, &now_seen) != 0 || same_file_version(&now_seen, &source.seen))
+		return;
+	source.seen = now_seen;
+
+	struct cb_diag diag;
+	memset(&diag, 0, sizeof(diag));
+	struct cb_config *cfg = cb_config_load(source.path, &diag);
+	struct cb_runtime *old = atomic_load(&current);
+	if (!cfg) {
+		log_diag(&diag,
+		         old ? "keeping the previous configuration" : "passing everything through");
+		return;
+	}
+	struct cb_runtime *rt = build_runtime(cfg, old);
+	if (!rt) {
+		cb_config_free(cfg);
+		return;
+	}
+	publish(rt);
+	cb_log(CB_LOG_INFO, "%s: configuration reloaded (%u breakers)", source.path, rt->n);
+}
+
+/* At most once a second: has the configuration file changed? */
+static void periodic(void)
+{
+	int64_t now = coarse_now_ms();
+	int64_t due = atomic_load_explicit(&next_check_ms, memory_order_relaxed);
+	if (now < due || !source.watching)
+		return;
+	if (!atomic_compare_exchange_strong(&next_check_ms, &due, now + RELOAD_CHECK_MS))
+		return; /* another thread took this turn */
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&reloading, &expected, 1))
+		return;
+	int saved = errno;
+	reload_if_changed();
+	/* control: tick */
+	errno = saved;
+	atomic_store(&reloading, 0);
+}
+
+const struct cb_runtime *cb_runtime_get(void)
+{
+	if (atomic_load_explicit(&init_state, memory_order_acquire) != INIT_DONE &&
+	    !ensure_initialised())
+		return NULL;
+	periodic();
+	return atomic_load_explicit(&current, memory_order_acquire);
+}
+
+void cb_runtime_init_early(void)
+{
+	const char *path = cb_config_default_path();
+	if (access(path, F_OK) == 0)
+		ensure_initialised();
+}
+
+const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const char *name,
+                                              const struct sockaddr *addr, uint16_t port)
+{
+	int id = cb_matcher_lookup(rt->cfg->matcher, name, addr, port);
+	return id < 0 || (uint32_t)id >= rt->n ? NULL : &rt->breakers[id];
+}
+
+/* Logs a transition this process won and adds it to the shared event ring. */
+static void announce(const struct cb_breaker_rt *b, const struct cb_transition *tr,
+                     const struct cb_env *env)
+{
+	cb_log_transition(b->cfg->name, tr);
+	struct cb_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.wall_ms = env->wall_ms;
+	ev.pid = env->pid;
+	ev.from = (uint8_t)tr->from;
+	ev.to = (uint8_t)tr->to;
+	ev.cause = (uint8_t)tr->cause;
+	ev.count = tr->count;
+	ev.rate = tr->rate;
+	ev.retry_in_ms = tr->retry_in_ms;
+	ev.last_error = tr->last_error;
+	snprintf(ev.breaker, sizeof(ev.breaker), "%s", b->cfg->name);
+	memcpy(ev.last_address, tr->last_address, sizeof(ev.last_address));
+	cb_store_push_event(b->rt->store, &ev);
+}
+
+bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_runtime_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	g->b = b;
+	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
+	if (tr.happened)
+		announce(b, &tr, &env);
+	if (g->ticket.would_reject)
+		cb_log(CB_LOG_DEBUG, "%s: observe mode: would have rejected this call",
+		       b->cfg->name);
+	errno = saved;
+	return allowed;
+}
+
+void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure *f)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_runtime_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
+	if (tr.happened)
+		announce(g->b, &tr, &env);
+	errno = saved;
+}
+
+bool cb_guard_peek(const struct cb_breaker_rt *b)
+{
+	if (b->cfg->mode == CB_MODE_OBSERVE)
+		return true;
+	uint64_t word = atomic_load_explicit(&b->slot->state, memory_order_acquire);
+	enum cb_state state = (enum cb_state)(word & 0xff);
+	return state != CB_OPEN && state != CB_FORCED_OPEN;
+}
+
+void cb_guard_force(const struct cb_breaker_rt *b, enum cb_state to)
+{
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_runtime_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	cb_breaker_force(b->slot, to, &env, &tr);
+	if (tr.happened)
+		announce(b, &tr, &env);
+}
+
+void cb_guard_reset(const struct cb_breaker_rt *b)
+{
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_runtime_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	cb_breaker_reset(b->slot, b->cfg, &env, &tr);
+	if (tr.happened)
+		announce(b, &tr, &env);
+}
