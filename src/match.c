@@ -1,0 +1,556 @@
+/* match.c - host patterns (SPEC section 3): parsing and validation in
+ * cb_matcher_add, and the look-up that picks the most specific pattern for a
+ * destination. Exact names and wildcard suffixes live in hash tables keyed by
+ * the lower-cased name; addresses and CIDR prefixes in one table per family
+ * keyed by (prefix length, masked address), with a bitmap of the lengths in
+ * use so a look-up probes only those, longest first. Nothing is linear in
+ * the number of patterns, and cb_matcher_lookup neither allocates nor locks. */
+#include "match.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "match_ip.h"
+#include "match_table.h"
+
+/* RFC 1035 2.3.4: 255 octets on the wire are 253 characters of text. */
+#define NAME_MAX_LEN  253
+#define LABEL_MAX_LEN 63
+/* Suffixes worth probing in one name: each needs a dot and a character. */
+#define SUFFIX_MAX (CB_HOST_MAX / 2)
+/* Longest pattern accepted: "[" IPv6 "/128]:65535-65535" fits easily. */
+#define PATTERN_MAX_LEN (NAME_MAX_LEN + 24)
+
+struct cb_matcher {
+	struct cb_mtable exact; /* lower-cased name without the trailing dot */
+	struct cb_mtable wild;  /* the suffix after "*." */
+	struct cb_mtable v4;    /* key: prefix length, then the masked address */
+	struct cb_mtable v6;
+	uint64_t v4_lens;    /* bit L: some pattern has an IPv4 /L */
+	uint64_t v6_lens[3]; /* bit L % 64 of word L / 64: some IPv6 /L */
+	uint32_t added;      /* patterns so far: the next one's order */
+};
+
+/* Where the error of the pattern being added goes. */
+struct add_ctx {
+	const char *pattern;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(const struct add_ctx *c, const char *fmt, ...)
+{
+	if (!c->err || !c->errlen)
+		return -1;
+	int k = snprintf(c->err, c->errlen, "pattern \"%.*s\": ", PATTERN_MAX_LEN, c->pattern);
+	if (k >= 0 && (size_t)k < c->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err + k, c->errlen - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+struct cb_matcher *cb_matcher_new(void)
+{
+	return calloc(1, sizeof(struct cb_matcher));
+}
+
+void cb_matcher_free(struct cb_matcher *m)
+{
+	if (!m)
+		return;
+	cb_mtable_free(&m->exact);
+	cb_mtable_free(&m->wild);
+	cb_mtable_free(&m->v4);
+	cb_mtable_free(&m->v6);
+	free(m);
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static char fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* Names are hashed from their last character, so the hash state reached at
+ * a dot is the hash of the suffix after it: one pass serves every suffix. */
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = CB_MT_HASH_INIT;
+	while (n-- > 0)
+		h = cb_mt_hash_byte(h, (uint8_t)s[n]);
+	return h;
+}
+
+static void mask_prefix(uint8_t *b, size_t nbytes, unsigned len)
+{
+	for (size_t i = 0; i < nbytes; i++) {
+		unsigned keep = len > i * 8 ? len - (unsigned)i * 8 : 0;
+		if (keep < 8)
+			b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
+/* Key of `ip` under a /len prefix: the length, then the masked address. */
+static size_t prefix_key(const struct cb_ip *ip, unsigned len, uint8_t key[17], uint64_t *hash)
+{
+	size_t n = ip->family == AF_INET ? 4 : 16;
+	uint64_t h = CB_MT_HASH_INIT;
+
+	key[0] = (uint8_t)len;
+	memcpy(key + 1, ip->b, n);
+	mask_prefix(key + 1, n, len);
+	for (size_t i = 0; i <= n; i++)
+		h = cb_mt_hash_byte(h, key[i]);
+	*hash = h;
+	return n + 1;
+}
+
+/* ---- adding patterns ---- */
+
+static int parse_port_number(const struct add_ctx *c, const char *s, size_t n, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0)
+		return fail(c, "missing port number");
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return fail(c, "port \"%.*s\" is not a number, a range lo-hi, or *", (int)n,
+			            s);
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return fail(c, "port %.*s is out of range (1-65535)", (int)n, s);
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* `s` is the text after the host's ':', or NULL when there is none. */
+static int parse_ports(const struct add_ctx *c, const char *s, struct cb_port_rule *r)
+{
+	if (!s || !strcmp(s, "*")) {
+		r->cls = CB_PORT_ANY;
+		r->lo = 0;
+		r->hi = 65535;
+		return 0;
+	}
+	if (!*s)
+		return fail(c, "missing port after ':'");
+	const char *dash = strchr(s, '-');
+	if (!dash) {
+		if (parse_port_number(c, s, strlen(s), &r->lo) < 0)
+			return -1;
+		r->hi = r->lo;
+		r->cls = CB_PORT_SINGLE;
+		return 0;
+	}
+	if (parse_port_number(c, s, (size_t)(dash - s), &r->lo) < 0 ||
+	    parse_port_number(c, dash + 1, strlen(dash + 1), &r->hi) < 0)
+		return -1;
+	if (r->lo > r->hi)
+		return fail(c, "port range %u-%u is reversed (write low-high)", r->lo, r->hi);
+	r->cls = r->lo == r->hi ? CB_PORT_SINGLE : CB_PORT_RANGE;
+	return 0;
+}
+
+/* Validates a host name and lower-cases it into `out`; returns its length
+ * without the trailing dot, or -1. */
+static int check_name(const struct add_ctx *c, const char *s, size_t n, char out[CB_HOST_MAX])
+{
+	size_t label = 0;
+	bool all_digits = true;
+
+	if (n && s[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return fail(c, "empty host name");
+	if (n > NAME_MAX_LEN)
+		return fail(c, "host name longer than %d characters", NAME_MAX_LEN);
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '.') {
+			if (!label)
+				return fail(c,
+				            "empty label (\"..\" or a leading dot) in host name");
+			label = 0;
+			all_digits = true;
+			out[i] = '.';
+			continue;
+		}
+		if (ch == '*')
+			return fail(c, "'*' is allowed only as a whole first label, as in "
+			               "\"*.example.com\"");
+		bool alnum = is_digit(ch) || (fold(ch) >= 'a' && fold(ch) <= 'z');
+		if (!alnum && ch != '-' && ch != '_') {
+			if (ch > ' ' && ch < 0x7f)
+				return fail(c, "invalid character '%c' in host name", ch);
+			return fail(c, "invalid character 0x%02x in host name", (unsigned char)ch);
+		}
+		if (++label > LABEL_MAX_LEN)
+			return fail(c, "label longer than %d characters in host name",
+			            LABEL_MAX_LEN);
+		all_digits &= is_digit(ch);
+		out[i] = fold(ch);
+	}
+	if (!label)
+		return fail(c, "empty label (\"..\" or a leading dot) in host name");
+	/* RFC 3696 section 2: a top-level label is never all-numeric, so this
+	 * is a mistyped IPv4 address, not a name. */
+	if (all_digits)
+		return fail(c, "last label is all digits: neither a host name nor an IPv4 address");
+	return (int)n;
+}
+
+static int add_name(struct cb_matcher *m, const struct add_ctx *c, const char *s, size_t n,
+                    const struct cb_port_rule *r)
+{
+	char key[CB_HOST_MAX];
+	struct cb_mtable *t = &m->exact;
+
+	if (s[0] == '*') {
+		if (n < 2 || s[1] != '.')
+			return fail(c, "a wildcard is \"*.\" followed by a suffix, as in "
+			               "\"*.example.com\"");
+		if (n == 2 || (n == 3 && s[2] == '.'))
+			return fail(c, "empty suffix after \"*.\"");
+		s += 2;
+		n -= 2;
+		t = &m->wild;
+	}
+	int len = check_name(c, s, n, key);
+	if (len < 0)
+		return -1;
+	if (cb_mtable_add(t, name_hash(key, (size_t)len), key, (size_t)len, r) < 0)
+		return fail(c, "out of memory");
+	return 0;
+}
+
+static int parse_prefix_length(const struct add_ctx *c, const char *s, size_t n, bool v6,
+                               unsigned *len)
+{
+	unsigned max = v6 ? 128 : 32;
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n && v <= max; i++) {
+		if (!is_digit(s[i]))
+			goto bad;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (n == 0 || v > max)
+		goto bad;
+	*len = v;
+	return 0;
+bad:
+	return fail(c, "bad prefix length \"/%.*s\" (%s allows 0-%u)", (int)n, s,
+	            v6 ? "IPv6" : "IPv4", max);
+}
+
+/* The address as the user wrote its family: v4-mapped text stays IPv6. */
+static void format_prefix(const struct cb_ip *ip, bool v6_text, char *buf, size_t size)
+{
+	uint8_t b[16] = {0};
+	int family = AF_INET;
+
+	memcpy(b, ip->b, 16);
+	if (v6_text && ip->family == AF_INET) {
+		memset(b, 0, 16);
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, ip->b, 4);
+	}
+	if (v6_text)
+		family = AF_INET6;
+	if (!inet_ntop(family, b, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+static int add_prefix(struct cb_matcher *m, const struct add_ctx *c, const char *s, size_t n,
+                      bool bracketed, const struct cb_port_rule *r)
+{
+	const char *slash = memchr(s, '/', n);
+	size_t alen = slash ? (size_t)(slash - s) : n;
+	bool v6_text = memchr(s, ':', alen) != NULL;
+	struct cb_ip ip;
+	unsigned len = v6_text ? 128 : 32;
+
+	if (bracketed && !v6_text)
+		return fail(c, "brackets are only for IPv6 addresses");
+	if (alen == 0)
+		return fail(c, "missing address before '/'");
+	if (cb_ip_parse(s, alen, &ip) < 0)
+		return fail(c, "\"%.*s\" is not a valid %s address", (int)alen, s,
+		            v6_text ? "IPv6" : "IPv4");
+	if (slash && parse_prefix_length(c, slash + 1, n - alen - 1, v6_text, &len) < 0)
+		return -1;
+	unsigned written = len;
+	if (v6_text && ip.family == AF_INET) {
+		/* ::ffff:a.b.c.d/L covers IPv4 destinations, which are matched
+		 * as IPv4; a shorter prefix reaches outside ::ffff:0:0/96 and
+		 * stays an IPv6 prefix. */
+		if (len >= 96) {
+			len -= 96;
+		} else {
+			memmove(ip.b + 12, ip.b, 4);
+			memset(ip.b, 0, 12);
+			ip.b[10] = ip.b[11] = 0xff;
+			ip.family = AF_INET6;
+		}
+	}
+	struct cb_ip masked = ip;
+	mask_prefix(masked.b, sizeof(masked.b), len);
+	/* An error, not a silent mask: 10.0.0.1/8 is more often a typo for
+	 * 10.0.0.1/32 or 10.0.0.0/8 than a deliberate way to write the latter. */
+	if (memcmp(masked.b, ip.b, sizeof(ip.b))) {
+		char text[INET6_ADDRSTRLEN];
+		format_prefix(&masked, v6_text, text, sizeof(text));
+		return fail(c, "address has bits set beyond the /%u prefix (did you mean %s/%u?)",
+		            written, text, written);
+	}
+	uint8_t key[17];
+	uint64_t hash;
+	size_t klen = prefix_key(&ip, len, key, &hash);
+	if (cb_mtable_add(ip.family == AF_INET ? &m->v4 : &m->v6, hash, key, klen, r) < 0)
+		return fail(c, "out of memory");
+	if (ip.family == AF_INET)
+		m->v4_lens |= 1ULL << len;
+	else
+		m->v6_lens[len / 64] |= 1ULL << (len % 64);
+	return 0;
+}
+
+/* A ':' makes an IPv6 address or prefix; digits and dots (before any '/')
+ * an IPv4 one, so "10.0.0.256" is reported as a bad address, not a name. */
+static bool looks_like_address(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':' || s[i] == '/')
+			return true;
+		if (!is_digit(s[i]) && s[i] != '.')
+			return memchr(s + i, ':', n - i) != NULL;
+	}
+	return true;
+}
+
+int cb_matcher_add(struct cb_matcher *m, const char *pattern, uint32_t breaker, char *err,
+                   size_t errlen)
+{
+	struct add_ctx c = {.pattern = pattern ? pattern : "", .err = err, .errlen = errlen};
+	struct cb_port_rule rule = {.breaker = breaker, .order = m->added};
+	const char *host = c.pattern, *ports = NULL;
+	size_t len = strlen(c.pattern), hlen = len;
+	bool bracketed = false;
+
+	if (len == 0)
+		return fail(&c, "empty pattern");
+	if (len > PATTERN_MAX_LEN)
+		return fail(&c, "longer than %d characters", PATTERN_MAX_LEN);
+	if (strstr(host, "://"))
+		return fail(&c, "a URL is not a pattern: write host, host:port or *.suffix");
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+		if (!close)
+			return fail(&c, "missing ']' after the IPv6 address");
+		host++;
+		hlen = (size_t)(close - host);
+		bracketed = true;
+		if (close[1] == ':')
+			ports = close + 2;
+		else if (close[1])
+			return fail(&c, "expected \":port\" after ']'");
+	} else {
+		const char *colon = strchr(host, ':');
+		/* Two colons or more: a bare IPv6 address, which takes no port
+		 * (write [addr]:port for one). */
+		if (colon && !strchr(colon + 1, ':')) {
+			hlen = (size_t)(colon - host);
+			ports = colon + 1;
+		}
+	}
+	if (hlen == 0)
+		return fail(&c, "empty host");
+	if (parse_ports(&c, ports, &rule) < 0)
+		return -1;
+	int rc = bracketed || looks_like_address(host, hlen)
+	                 ? add_prefix(m, &c, host, hlen, bracketed, &rule)
+	                 : add_name(m, &c, host, hlen, &rule);
+	if (rc == 0)
+		m->added++;
+	return rc;
+}
+
+/* ---- looking up (hot path: no allocation, no lock, no libc beyond the
+ * string functions POSIX lists as async-signal-safe) ---- */
+
+bool cb_matcher_has_names(const struct cb_matcher *m)
+{
+	return m && (m->exact.count || m->wild.count);
+}
+
+/* Lower-cases `name` into `buf` without its trailing dot; returns the
+ * length, 0 when no pattern's name could be that long or it is empty. */
+static size_t fold_name(const char *name, char buf[CB_HOST_MAX])
+{
+	size_t n = 0;
+
+	for (; name[n]; n++) {
+		if (n == NAME_MAX_LEN + 1)
+			return 0;
+		buf[n] = fold(name[n]);
+	}
+	if (n && buf[n - 1] == '.')
+		n--;
+	return n <= NAME_MAX_LEN ? n : 0;
+}
+
+static const struct cb_port_rule *pick(const struct cb_mt_entry *e, uint16_t port, bool any_port)
+{
+	if (any_port)
+		return e ? &e->rules[0] : NULL;
+	return cb_mt_entry_rule(e, port);
+}
+
+/* The exact name's rule, else the rule of the longest wildcard suffix that
+ * fits; `any_port` ignores ports. */
+static const struct cb_port_rule *lookup_name(const struct cb_matcher *m, const char *s, size_t n,
+                                              uint16_t port, bool any_port)
+{
+	uint64_t suffix_hash[SUFFIX_MAX];
+	uint8_t suffix_at[SUFFIX_MAX];
+	size_t ns = 0;
+	uint64_t h = CB_MT_HASH_INIT;
+	bool wild = m->wild.count > 0;
+
+	for (size_t i = n; i-- > 0;) {
+		/* A suffix starts after a dot; the bare name itself is not one,
+		 * so "*.example.com" never matches "example.com". */
+		if (wild && s[i] == '.' && i + 1 < n && s[i + 1] != '.' && ns < SUFFIX_MAX) {
+			suffix_hash[ns] = h;
+			suffix_at[ns++] = (uint8_t)(i + 1);
+		}
+		h = cb_mt_hash_byte(h, (uint8_t)s[i]);
+	}
+	const struct cb_port_rule *r = pick(cb_mtable_get(&m->exact, h, s, n), port, any_port);
+	/* Recorded from the shortest suffix on: probe the longest first. */
+	while (!r && ns-- > 0)
+		r = pick(cb_mtable_get(&m->wild, suffix_hash[ns], s + suffix_at[ns],
+		                       n - suffix_at[ns]),
+		         port, any_port);
+	return r;
+}
+
+struct prefix_hit {
+	const struct cb_port_rule *rule;
+	unsigned len;
+};
+
+/* The longest prefix holding `ip` with a rule that fits `port`. */
+static struct prefix_hit lookup_prefix(const struct cb_matcher *m, const struct cb_ip *ip,
+                                       uint16_t port)
+{
+	bool v4 = ip->family == AF_INET;
+	const struct cb_mtable *t = v4 ? &m->v4 : &m->v6;
+	const uint64_t *lens = v4 ? &m->v4_lens : m->v6_lens;
+
+	for (int w = v4 ? 0 : 2; w >= 0; w--) {
+		for (uint64_t bits = lens[w]; bits;) {
+			unsigned bit = 63u - (unsigned)__builtin_clzll(bits);
+			uint8_t key[17];
+			uint64_t hash;
+			unsigned len = (unsigned)w * 64 + bit;
+			size_t klen = prefix_key(ip, len, key, &hash);
+			const struct cb_port_rule *r =
+			        cb_mt_entry_rule(cb_mtable_get(t, hash, key, klen), port);
+
+			if (r)
+				return (struct prefix_hit){r, len};
+			bits &= ~(1ULL << bit);
+		}
+	}
+	return (struct prefix_hit){NULL, 0};
+}
+
+static bool hit_better(struct prefix_hit a, struct prefix_hit b)
+{
+	if (!a.rule || !b.rule)
+		return a.rule != NULL;
+	if (a.len != b.len)
+		return a.len > b.len;
+	if (a.rule->cls != b.rule->cls)
+		return a.rule->cls < b.rule->cls;
+	return a.rule->order < b.rule->order;
+}
+
+/* An IP literal given as a name: "10.0.0.1", "::1", "[::1]", and with a
+ * zone ("fe80::1%eth0"), which only the kernel needs. */
+static bool name_as_ip(const char *name, struct cb_ip *ip)
+{
+	size_t n = strnlen(name, CB_HOST_MAX);
+	const char *s = name;
+
+	if (n == CB_HOST_MAX)
+		return false;
+	if (s[0] == '[') {
+		if (n < 2 || s[n - 1] != ']')
+			return false;
+		s++;
+		n -= 2;
+	}
+	const char *zone = memchr(s, '%', n);
+	if (zone)
+		n = (size_t)(zone - s);
+	return n && cb_ip_parse(s, n, ip) == 0;
+}
+
+int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct sockaddr *addr,
+                      uint16_t port)
+{
+	struct cb_ip ips[2];
+	int nips = 0;
+
+	if (!m)
+		return -1;
+	if (name && name[0]) {
+		if (name_as_ip(name, &ips[nips])) {
+			nips++;
+		} else if (cb_matcher_has_names(m)) {
+			char buf[CB_HOST_MAX];
+			size_t n = fold_name(name, buf);
+			const struct cb_port_rule *r =
+			        n ? lookup_name(m, buf, n, port, false) : NULL;
+			/* Any name pattern is more specific than any address one. */
+			if (r)
+				return (int)r->breaker;
+		}
+	}
+	if (addr && cb_ip_from_sockaddr(addr, &ips[nips]) == 0)
+		nips++;
+	struct prefix_hit best = {NULL, 0};
+	for (int i = 0; i < nips; i++) {
+		struct prefix_hit h = lookup_prefix(m, &ips[i], port);
+		if (hit_better(h, best))
+			best = h;
+	}
+	return best.rule ? (int)best.rule->breaker : -1;
+}
+
+bool cb_matcher_name_relevant(const struct cb_matcher *m, const char *name)
+{
+	char buf[CB_HOST_MAX];
+	size_t n;
+
+	if (!name || !cb_matcher_has_names(m))
+		return false;
+	n = fold_name(name, buf);
+	return n && lookup_name(m, buf, n, 0, true) != NULL;
+}
