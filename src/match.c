@@ -20,19 +20,29 @@
 /* RFC 1035 2.3.4: 255 octets on the wire are 253 characters of text. */
 #define NAME_MAX_LEN  253
 #define LABEL_MAX_LEN 63
-/* Suffixes worth probing in one name: each needs a dot and a character. */
+/* Suffixes in one name: each starts after a dot with a character that is
+ * not a dot, so a name of NAME_MAX_LEN characters has fewer than this. */
 #define SUFFIX_MAX (CB_HOST_MAX / 2)
 /* Longest pattern accepted: "[" IPv6 "/128]:65535-65535" fits easily. */
 #define PATTERN_MAX_LEN (NAME_MAX_LEN + 24)
+/* The address filter: one bit per value of an address's top 16 bits. */
+#define TOP_BITS  16
+#define TOP_WORDS ((1u << TOP_BITS) / 64)
 
 struct cb_matcher {
 	struct cb_mtable exact; /* lower-cased name without the trailing dot */
 	struct cb_mtable wild;  /* the suffix after "*." */
 	struct cb_mtable v4;    /* key: prefix length, then the masked address */
 	struct cb_mtable v6;
-	uint64_t v4_lens;    /* bit L: some pattern has an IPv4 /L */
-	uint64_t v6_lens[3]; /* bit L % 64 of word L / 64: some IPv6 /L */
-	uint32_t added;      /* patterns so far: the next one's order */
+	uint64_t exact_lens[4]; /* bit N: some exact name is N characters long */
+	uint64_t wild_lens[4];  /* bit N: some wildcard suffix is N long */
+	uint64_t v4_lens;       /* bit L: some pattern has an IPv4 /L */
+	uint64_t v6_lens[3];    /* bit L % 64 of word L / 64: some IPv6 /L */
+	/* Bit X: some prefix may hold addresses whose top 16 bits are X. Most
+	 * unrelated connects end on this one bit test, without hashing. */
+	uint64_t v4_top[TOP_WORDS];
+	uint64_t v6_top[TOP_WORDS];
+	uint32_t added; /* patterns so far: the next one's order */
 };
 
 /* Where the error of the pattern being added goes. */
@@ -82,6 +92,14 @@ static char fold(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
+static int hex_value(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = fold(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* Names are hashed from their last character, so the hash state reached at
  * a dot is the hash of the suffix after it: one pass serves every suffix. */
 static uint64_t name_hash(const char *s, size_t n)
@@ -92,28 +110,48 @@ static uint64_t name_hash(const char *s, size_t n)
 	return h;
 }
 
-static void mask_prefix(uint8_t *b, size_t nbytes, unsigned len)
+/* An address as two big-endian words, so that masking a prefix and hashing
+ * it take a handful of instructions (IPv4 fills the top half of `hi`). */
+struct words {
+	uint64_t hi, lo;
+};
+
+static uint64_t load_be64(const uint8_t *b)
 {
-	for (size_t i = 0; i < nbytes; i++) {
-		unsigned keep = len > i * 8 ? len - (unsigned)i * 8 : 0;
-		if (keep < 8)
-			b[i] &= (uint8_t)(0xff00u >> keep);
-	}
+	uint64_t v;
+	memcpy(&v, b, sizeof(v));
+	return __builtin_bswap64(v);
 }
 
-/* Key of `ip` under a /len prefix: the length, then the masked address. */
-static size_t prefix_key(const struct cb_ip *ip, unsigned len, uint8_t key[17], uint64_t *hash)
+static struct words words_of(const struct cb_ip *ip)
 {
-	size_t n = ip->family == AF_INET ? 4 : 16;
-	uint64_t h = CB_MT_HASH_INIT;
+	if (ip->family == AF_INET) {
+		uint32_t v;
+		memcpy(&v, ip->b, sizeof(v));
+		return (struct words){(uint64_t)__builtin_bswap32(v) << 32, 0};
+	}
+	return (struct words){load_be64(ip->b), load_be64(ip->b + 8)};
+}
 
-	key[0] = (uint8_t)len;
-	memcpy(key + 1, ip->b, n);
-	mask_prefix(key + 1, n, len);
-	for (size_t i = 0; i <= n; i++)
-		h = cb_mt_hash_byte(h, key[i]);
-	*hash = h;
-	return n + 1;
+static uint64_t top_bits(unsigned n)
+{
+	return n >= 64 ? ~0ULL : n ? ~0ULL << (64 - n) : 0;
+}
+
+static struct words words_masked(struct words w, unsigned len)
+{
+	return (struct words){w.hi & top_bits(len), w.lo & top_bits(len > 64 ? len - 64 : 0)};
+}
+
+/* Key of an address under a /len prefix: the masked words and the length.
+ * The hash needs no quality of its own: the table mixes it before use. */
+static uint64_t prefix_key(struct words w, unsigned len, uint64_t key[3])
+{
+	w = words_masked(w, len);
+	key[0] = w.hi;
+	key[1] = w.lo;
+	key[2] = len;
+	return w.hi * 0x9e3779b97f4a7c15ULL ^ w.lo * 0xc2b2ae3d27d4eb4fULL ^ len;
 }
 
 /* ---- adding patterns ---- */
@@ -234,6 +272,8 @@ static int add_name(struct cb_matcher *m, const struct add_ctx *c, const char *s
 		return -1;
 	if (cb_mtable_add(t, name_hash(key, (size_t)len), key, (size_t)len, r) < 0)
 		return fail(c, "out of memory");
+	uint64_t *lens = t == &m->wild ? m->wild_lens : m->exact_lens;
+	lens[len / 64] |= 1ULL << (len % 64);
 	return 0;
 }
 
@@ -257,21 +297,22 @@ bad:
 	            v6 ? "IPv6" : "IPv4", max);
 }
 
-/* The address as the user wrote its family: v4-mapped text stays IPv6. */
-static void format_prefix(const struct cb_ip *ip, bool v6_text, char *buf, size_t size)
+/* `masked` (the words of `ip` under its prefix) as text, in the family the
+ * user wrote: v4-mapped text stays IPv6. */
+static void format_prefix(const struct cb_ip *ip, struct words masked, bool v6_text, char *buf,
+                          size_t size)
 {
 	uint8_t b[16] = {0};
-	int family = AF_INET;
+	uint64_t hi = __builtin_bswap64(masked.hi), lo = __builtin_bswap64(masked.lo);
 
-	memcpy(b, ip->b, 16);
+	memcpy(b, &hi, 8);
+	memcpy(b + 8, &lo, 8);
 	if (v6_text && ip->family == AF_INET) {
-		memset(b, 0, 16);
+		memmove(b + 12, b, 4);
+		memset(b, 0, 12);
 		b[10] = b[11] = 0xff;
-		memcpy(b + 12, ip->b, 4);
 	}
-	if (v6_text)
-		family = AF_INET6;
-	if (!inet_ntop(family, b, buf, (socklen_t)size))
+	if (!inet_ntop(v6_text ? AF_INET6 : AF_INET, b, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
 }
 
@@ -307,21 +348,24 @@ static int add_prefix(struct cb_matcher *m, const struct add_ctx *c, const char 
 			ip.family = AF_INET6;
 		}
 	}
-	struct cb_ip masked = ip;
-	mask_prefix(masked.b, sizeof(masked.b), len);
+	struct words w = words_of(&ip), masked = words_masked(w, len);
 	/* An error, not a silent mask: 10.0.0.1/8 is more often a typo for
 	 * 10.0.0.1/32 or 10.0.0.0/8 than a deliberate way to write the latter. */
-	if (memcmp(masked.b, ip.b, sizeof(ip.b))) {
+	if (masked.hi != w.hi || masked.lo != w.lo) {
 		char text[INET6_ADDRSTRLEN];
-		format_prefix(&masked, v6_text, text, sizeof(text));
+		format_prefix(&ip, masked, v6_text, text, sizeof(text));
 		return fail(c, "address has bits set beyond the /%u prefix (did you mean %s/%u?)",
 		            written, text, written);
 	}
-	uint8_t key[17];
-	uint64_t hash;
-	size_t klen = prefix_key(&ip, len, key, &hash);
-	if (cb_mtable_add(ip.family == AF_INET ? &m->v4 : &m->v6, hash, key, klen, r) < 0)
+	uint64_t key[3];
+	uint64_t hash = prefix_key(w, len, key);
+	if (cb_mtable_add(ip.family == AF_INET ? &m->v4 : &m->v6, hash, key, sizeof(key), r) < 0)
 		return fail(c, "out of memory");
+	uint64_t *top = ip.family == AF_INET ? m->v4_top : m->v6_top;
+	uint32_t first = (uint32_t)(masked.hi >> (64 - TOP_BITS));
+	uint32_t count = len >= TOP_BITS ? 1 : 1u << (TOP_BITS - len);
+	for (uint32_t x = first; x < first + count; x++)
+		top[x / 64] |= 1ULL << (x % 64);
 	if (ip.family == AF_INET)
 		m->v4_lens |= 1ULL << len;
 	else
@@ -397,20 +441,51 @@ bool cb_matcher_has_names(const struct cb_matcher *m)
 	return m && (m->exact.count || m->wild.count);
 }
 
-/* Lower-cases `name` into `buf` without its trailing dot; returns the
- * length, 0 when no pattern's name could be that long or it is empty. */
-static size_t fold_name(const char *name, char buf[CB_HOST_MAX])
-{
-	size_t n = 0;
+/* A name ready for the tables: lower-cased, without its trailing dot, with
+ * its hash and the hashes of the suffixes after each dot. */
+struct folded {
+	char s[CB_HOST_MAX];
+	size_t n;
+	uint64_t hash;
+	size_t suffixes;
+	uint64_t suffix_hash[SUFFIX_MAX]; /* shortest suffix first */
+	uint8_t suffix_at[SUFFIX_MAX];
+};
 
-	for (; name[n]; n++) {
-		if (n == NAME_MAX_LEN + 1)
-			return 0;
-		buf[n] = fold(name[n]);
-	}
-	if (n && buf[n - 1] == '.')
+static bool has_len(const uint64_t lens[4], size_t n)
+{
+	return lens[n / 64] >> (n % 64) & 1;
+}
+
+/* One pass from the end of `name`: names are hashed backwards so that the
+ * state at a dot is the hash of the suffix after it. False when `name`
+ * cannot match any pattern (empty, or longer than a name can be). */
+static bool fold_name(const struct cb_matcher *m, const char *name, struct folded *f)
+{
+	size_t n = strnlen(name, NAME_MAX_LEN + 2);
+	uint64_t h = CB_MT_HASH_INIT;
+	bool wild = m->wild.count > 0;
+
+	if (n && name[n - 1] == '.')
 		n--;
-	return n <= NAME_MAX_LEN ? n : 0;
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	f->n = n;
+	f->suffixes = 0;
+	for (size_t i = n; i-- > 0;) {
+		char c = fold(name[i]);
+		f->s[i] = c;
+		/* A suffix starts after a dot; the bare name itself is not one,
+		 * so "*.example.com" never matches "example.com". Only suffix
+		 * lengths some wildcard has are worth a probe. */
+		if (c == '.' && wild && has_len(m->wild_lens, n - i - 1) && f->s[i + 1] != '.') {
+			f->suffix_hash[f->suffixes] = h;
+			f->suffix_at[f->suffixes++] = (uint8_t)(i + 1);
+		}
+		h = cb_mt_hash_byte(h, (uint8_t)c);
+	}
+	f->hash = h;
+	return true;
 }
 
 static const struct cb_port_rule *pick(const struct cb_mt_entry *e, uint16_t port, bool any_port)
@@ -422,29 +497,17 @@ static const struct cb_port_rule *pick(const struct cb_mt_entry *e, uint16_t por
 
 /* The exact name's rule, else the rule of the longest wildcard suffix that
  * fits; `any_port` ignores ports. */
-static const struct cb_port_rule *lookup_name(const struct cb_matcher *m, const char *s, size_t n,
+static const struct cb_port_rule *lookup_name(const struct cb_matcher *m, const struct folded *f,
                                               uint16_t port, bool any_port)
 {
-	uint64_t suffix_hash[SUFFIX_MAX];
-	uint8_t suffix_at[SUFFIX_MAX];
-	size_t ns = 0;
-	uint64_t h = CB_MT_HASH_INIT;
-	bool wild = m->wild.count > 0;
+	const struct cb_port_rule *r = NULL;
+	size_t k = f->suffixes;
 
-	for (size_t i = n; i-- > 0;) {
-		/* A suffix starts after a dot; the bare name itself is not one,
-		 * so "*.example.com" never matches "example.com". */
-		if (wild && s[i] == '.' && i + 1 < n && s[i + 1] != '.' && ns < SUFFIX_MAX) {
-			suffix_hash[ns] = h;
-			suffix_at[ns++] = (uint8_t)(i + 1);
-		}
-		h = cb_mt_hash_byte(h, (uint8_t)s[i]);
-	}
-	const struct cb_port_rule *r = pick(cb_mtable_get(&m->exact, h, s, n), port, any_port);
-	/* Recorded from the shortest suffix on: probe the longest first. */
-	while (!r && ns-- > 0)
-		r = pick(cb_mtable_get(&m->wild, suffix_hash[ns], s + suffix_at[ns],
-		                       n - suffix_at[ns]),
+	if (has_len(m->exact_lens, f->n))
+		r = pick(cb_mtable_get(&m->exact, f->hash, f->s, f->n), port, any_port);
+	while (!r && k-- > 0)
+		r = pick(cb_mtable_get(&m->wild, f->suffix_hash[k], f->s + f->suffix_at[k],
+		                       f->n - f->suffix_at[k]),
 		         port, any_port);
 	return r;
 }
@@ -461,16 +524,19 @@ static struct prefix_hit lookup_prefix(const struct cb_matcher *m, const struct 
 	bool v4 = ip->family == AF_INET;
 	const struct cb_mtable *t = v4 ? &m->v4 : &m->v6;
 	const uint64_t *lens = v4 ? &m->v4_lens : m->v6_lens;
+	struct words w = words_of(ip);
+	uint32_t top = (uint32_t)(w.hi >> (64 - TOP_BITS));
 
-	for (int w = v4 ? 0 : 2; w >= 0; w--) {
-		for (uint64_t bits = lens[w]; bits;) {
+	if (!((v4 ? m->v4_top : m->v6_top)[top / 64] >> (top % 64) & 1))
+		return (struct prefix_hit){NULL, 0};
+	for (int i = v4 ? 0 : 2; i >= 0; i--) {
+		for (uint64_t bits = lens[i]; bits;) {
 			unsigned bit = 63u - (unsigned)__builtin_clzll(bits);
-			uint8_t key[17];
-			uint64_t hash;
-			unsigned len = (unsigned)w * 64 + bit;
-			size_t klen = prefix_key(ip, len, key, &hash);
+			unsigned len = (unsigned)i * 64 + bit;
+			uint64_t key[3];
+			uint64_t hash = prefix_key(w, len, key);
 			const struct cb_port_rule *r =
-			        cb_mt_entry_rule(cb_mtable_get(t, hash, key, klen), port);
+			        cb_mt_entry_rule(cb_mtable_get(t, hash, key, sizeof(key)), port);
 
 			if (r)
 				return (struct prefix_hit){r, len};
@@ -495,9 +561,13 @@ static bool hit_better(struct prefix_hit a, struct prefix_hit b)
  * zone ("fe80::1%eth0"), which only the kernel needs. */
 static bool name_as_ip(const char *name, struct cb_ip *ip)
 {
-	size_t n = strnlen(name, CB_HOST_MAX);
 	const char *s = name;
+	size_t n;
 
+	/* Most names cannot start a literal: they skip the parser. */
+	if (hex_value(s[0]) < 0 && s[0] != '[' && s[0] != ':')
+		return false;
+	n = strnlen(name, CB_HOST_MAX);
 	if (n == CB_HOST_MAX)
 		return false;
 	if (s[0] == '[') {
@@ -524,10 +594,9 @@ int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct
 		if (name_as_ip(name, &ips[nips])) {
 			nips++;
 		} else if (cb_matcher_has_names(m)) {
-			char buf[CB_HOST_MAX];
-			size_t n = fold_name(name, buf);
+			struct folded f;
 			const struct cb_port_rule *r =
-			        n ? lookup_name(m, buf, n, port, false) : NULL;
+			        fold_name(m, name, &f) ? lookup_name(m, &f, port, false) : NULL;
 			/* Any name pattern is more specific than any address one. */
 			if (r)
 				return (int)r->breaker;
@@ -546,11 +615,9 @@ int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct
 
 bool cb_matcher_name_relevant(const struct cb_matcher *m, const char *name)
 {
-	char buf[CB_HOST_MAX];
-	size_t n;
+	struct folded f;
 
 	if (!name || !cb_matcher_has_names(m))
 		return false;
-	n = fold_name(name, buf);
-	return n && lookup_name(m, buf, n, 0, true) != NULL;
+	return fold_name(m, name, &f) && lookup_name(m, &f, 0, true) != NULL;
 }

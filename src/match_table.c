@@ -7,22 +7,17 @@
 
 #define MIN_CAP 16
 
-/* FNV-1a's low bits are weak for short keys; mix before masking
- * (MurmurHash3's 64-bit finaliser). */
-static size_t slot_of(uint64_t h, size_t cap)
+/* Fibonacci hashing (Knuth, TAOCP 6.4): one multiply spreads every input bit
+ * into the top bits, which pick the slot; FNV-1a's low bits alone are weak. */
+static size_t slot_of(uint64_t h, unsigned shift)
 {
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (size_t)h & (cap - 1);
+	return (size_t)((h * 0x9e3779b97f4a7c15ULL) >> shift);
 }
 
 static struct cb_mt_entry *probe(const struct cb_mtable *t, uint64_t hash, const void *key,
                                  size_t keylen)
 {
-	size_t i = slot_of(hash, t->cap);
+	size_t i = slot_of(hash, t->shift);
 
 	for (size_t n = 0; n < t->cap; n++, i = (i + 1) & (t->cap - 1)) {
 		struct cb_mt_entry *e = &t->slots[i];
@@ -36,7 +31,9 @@ static struct cb_mt_entry *probe(const struct cb_mtable *t, uint64_t hash, const
 static int grow(struct cb_mtable *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : MIN_CAP;
-	struct cb_mtable bigger = {.slots = calloc(cap, sizeof(struct cb_mt_entry)), .cap = cap};
+	struct cb_mtable bigger = {.slots = calloc(cap, sizeof(struct cb_mt_entry)),
+	                           .cap = cap,
+	                           .shift = (unsigned)__builtin_clzll(cap) + 1};
 
 	if (!bigger.slots)
 		return -1;
@@ -47,6 +44,7 @@ static int grow(struct cb_mtable *t)
 	free(t->slots);
 	t->slots = bigger.slots;
 	t->cap = cap;
+	t->shift = bigger.shift;
 	return 0;
 }
 

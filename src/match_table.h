@@ -30,7 +30,8 @@ struct cb_mt_entry {
 
 struct cb_mtable {
 	struct cb_mt_entry *slots;
-	size_t cap; /* 0 or a power of two */
+	size_t cap;     /* 0 or a power of two */
+	unsigned shift; /* 64 - log2(cap): the hash bits above it pick a slot */
 	size_t count;
 };
 
