@@ -511,6 +511,30 @@ static void test_overlong_name_matches_nothing(void **state)
 	assert_int_equal(by_name(m, name, 80), -1);
 }
 
+static void test_name_of_dots_against_every_suffix_length_is_safe(void **state)
+{
+	struct cb_matcher *m = *state;
+	char p[300], name[254];
+
+	/* A wildcard for every suffix length 1..250 ("*.a", "*.aa", ...,
+	 * labels kept under 63), so every dot of the name below is a
+	 * candidate boundary; the look-up must stay within its arrays. */
+	for (int len = 1; len <= 250; len++) {
+		memcpy(p, "*.", 2);
+		for (int i = 0; i < len; i++)
+			p[2 + i] = i % 50 == 49 ? '.' : 'a';
+		p[2 + len] = '\0';
+		if (p[1 + len] == '.')
+			continue;
+		add(m, p, 1);
+	}
+	memset(name, '.', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_int_equal(by_name(m, name, 80), -1);
+	name[0] = 'a';
+	assert_int_equal(by_name(m, name, 80), -1);
+}
+
 /* ---- parse errors ---- */
 
 static void test_error_empty_pattern(void **state)
@@ -874,6 +898,7 @@ int main(void)
 	        T(test_has_names_only_with_name_or_wildcard_patterns),
 	        T(test_empty_matcher_matches_nothing),
 	        T(test_overlong_name_matches_nothing),
+	        T(test_name_of_dots_against_every_suffix_length_is_safe),
 	        T(test_error_empty_pattern),
 	        T(test_error_empty_host),
 	        T(test_error_port_zero),
