@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -846,6 +847,36 @@ static void test_ten_thousand_patterns_each_found(void **state)
 	assert_int_equal(by_addr(m, "fd01::1", 80), -1);
 }
 
+/* Look-ups share the matcher read-only: threads agree without any lock. */
+#define THREADS 4
+
+static void *lookup_many(void *arg)
+{
+	const struct cb_matcher *m = arg;
+	struct sockaddr_storage hit = sock("10.1.2.3"), miss = sock("192.0.2.1");
+	for (int i = 0; i < 20000; i++)
+		if (by_name(m, "a.b.example.com", 443) != 1 ||
+		    cb_matcher_lookup(m, NULL, (struct sockaddr *)&hit, 80) != 2 ||
+		    cb_matcher_lookup(m, "x.org", (struct sockaddr *)&miss, 80) != -1)
+			return (void *)1;
+	return NULL;
+}
+
+static void test_concurrent_lookups_agree(void **state)
+{
+	struct cb_matcher *m = *state;
+	pthread_t th[THREADS];
+	add(m, "*.example.com:443", 1);
+	add(m, "10.0.0.0/8", 2);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, lookup_many, m), 0);
+	for (int i = 0; i < THREADS; i++) {
+		void *bad;
+		assert_int_equal(pthread_join(th[i], &bad), 0);
+		assert_null(bad);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -928,6 +959,7 @@ int main(void)
 	        T(test_ip_parser_expands_ipv6_forms),
 	        T(test_ip_parser_rejects_what_inet_pton_rejects),
 	        T(test_ten_thousand_patterns_each_found),
+	        T(test_concurrent_lookups_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
