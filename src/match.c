@@ -8,6 +8,7 @@
 #include "match.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@
 struct cb_matcher {
 	struct cb_mtable exact; /* lower-cased name without the trailing dot */
 	struct cb_mtable wild;  /* the suffix after "*." */
-	struct cb_mtable v4;    /* key: prefix length, then the masked address */
+	struct cb_mtable v4;    /* key: the masked address words, the length */
 	struct cb_mtable v6;
 	uint64_t exact_lens[4]; /* bit N: some exact name is N characters long */
 	uint64_t wild_lens[4];  /* bit N: some wildcard suffix is N long */
@@ -92,12 +93,10 @@ static char fold(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
 }
 
-static int hex_value(char c)
+/* An IP literal starts with a hex digit, ':' or '['. */
+static bool may_start_literal(char c)
 {
-	if (is_digit(c))
-		return c - '0';
-	c = fold(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return is_digit(c) || (fold(c) >= 'a' && fold(c) <= 'f') || c == ':' || c == '[';
 }
 
 /* Names are hashed from their last character, so the hash state reached at
@@ -120,7 +119,7 @@ static uint64_t load_be64(const uint8_t *b)
 {
 	uint64_t v;
 	memcpy(&v, b, sizeof(v));
-	return __builtin_bswap64(v);
+	return be64toh(v);
 }
 
 static struct words words_of(const struct cb_ip *ip)
@@ -128,7 +127,7 @@ static struct words words_of(const struct cb_ip *ip)
 	if (ip->family == AF_INET) {
 		uint32_t v;
 		memcpy(&v, ip->b, sizeof(v));
-		return (struct words){(uint64_t)__builtin_bswap32(v) << 32, 0};
+		return (struct words){(uint64_t)be32toh(v) << 32, 0};
 	}
 	return (struct words){load_be64(ip->b), load_be64(ip->b + 8)};
 }
@@ -303,7 +302,7 @@ static void format_prefix(const struct cb_ip *ip, struct words masked, bool v6_t
                           size_t size)
 {
 	uint8_t b[16] = {0};
-	uint64_t hi = __builtin_bswap64(masked.hi), lo = __builtin_bswap64(masked.lo);
+	uint64_t hi = htobe64(masked.hi), lo = htobe64(masked.lo);
 
 	memcpy(b, &hi, 8);
 	memcpy(b + 8, &lo, 8);
@@ -565,7 +564,7 @@ static bool name_as_ip(const char *name, struct cb_ip *ip)
 	size_t n;
 
 	/* Most names cannot start a literal: they skip the parser. */
-	if (hex_value(s[0]) < 0 && s[0] != '[' && s[0] != ':')
+	if (!may_start_literal(s[0]))
 		return false;
 	n = strnlen(name, CB_HOST_MAX);
 	if (n == CB_HOST_MAX)
