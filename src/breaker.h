@@ -132,6 +132,14 @@ void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
                        const struct cb_env *env, const struct cb_ticket *t, enum cb_outcome o,
                        const struct cb_failure *f, struct cb_transition *tr);
 
+/* How long a half-open probe permit lasts before anyone may reclaim it:
+ * connect_timeout when set (a connect is judged by then), else
+ * CB_LEASE_DEFAULT_MS. A probe still running after that (a long curl
+ * transfer) may see one more probe admitted beside it; that is the price of
+ * never sticking half-open when a prober dies or never reports. */
+#define CB_LEASE_DEFAULT_MS 30000
+uint64_t cb_breaker_lease_ms(const struct cb_breaker_config *c);
+
 /* Operator actions: forced_open or disabled; reset (closed, counters
  * cleared). */
 void cb_breaker_force(struct cb_slot *s, enum cb_state to, const struct cb_env *env,
