@@ -1,0 +1,65 @@
+/* cbreaker.c - the `cbreaker` tool's entry point: finds the command in
+ * the table below and runs it. --help is generated from the same table,
+ * so it lists exactly the commands that exist. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;    /* after the name, for --help */
+	const char *summary; /* one line */
+};
+
+static const struct command commands[] = {
+        {"check-config", cb_cmd_check_config, "[-c FILE]",
+         "validate the configuration: exit 0, or print file:line errors and exit 1"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void help(FILE *out)
+{
+	fprintf(out, "usage: cbreaker COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		char head[64];
+		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
+		fprintf(out, "  %-32s %s\n", head, commands[i].summary);
+	}
+	fprintf(out,
+	        "\ncommon options:\n"
+	        "  -c FILE    configuration (default: $CBREAKER_CONFIG, else the installed one)\n"
+	        "  -s SOCKET  control socket (default: from the configuration)\n"
+	        "\n`cbreaker COMMAND --help` shows one command's usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		help(stderr);
+		return CB_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		help(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].name, name) != 0)
+			continue;
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: cbreaker %s %s\n  %s\n", commands[i].name, commands[i].args,
+			       commands[i].summary);
+			return 0;
+		}
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	if (name[0] == '-')
+		fprintf(stderr, "cbreaker: unknown option %s (see cbreaker --help)\n", name);
+	else
+		fprintf(stderr, "cbreaker: unknown command \"%s\" (see cbreaker --help)\n", name);
+	return CB_EXIT_USAGE;
+}

@@ -1,0 +1,9 @@
+/* commands.h - one function per `cbreaker` command, each taking the
+ * command's own argv (argv[0] = its name) and returning the exit status.
+ * A new command is one line here and one row in tools/cbreaker.c. */
+#ifndef CB_TOOL_COMMANDS_H
+#define CB_TOOL_COMMANDS_H
+
+int cb_cmd_check_config(int argc, char **argv);
+
+#endif
