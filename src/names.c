@@ -1,0 +1,128 @@
+/* names.c - the address -> name table (see names.h). */
+#include "names.h"
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common.h"
+
+struct name_entry {
+	_Atomic uint32_t seq; /* odd while being written */
+	uint32_t family;      /* 0 = empty, 4 or 6 */
+	uint64_t stamp;       /* insertion order: the smallest is replaced first */
+	uint8_t key[16];
+	char name[CB_HOST_MAX];
+};
+
+static struct name_entry table[CB_NAMES_SETS][CB_NAMES_WAYS];
+static _Atomic uint64_t next_stamp = 1;
+static _Atomic uint32_t used; /* 0: look-ups return at once */
+
+struct key {
+	uint32_t family;
+	uint8_t bytes[16];
+};
+
+static const uint8_t V4_MAPPED[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+static bool make_key(const struct sockaddr *addr, struct key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (!addr)
+		return false;
+	if (addr->sa_family == AF_INET) {
+		k->family = 4;
+		memcpy(k->bytes, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+		return true;
+	}
+	if (addr->sa_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr;
+		if (memcmp(a, V4_MAPPED, sizeof(V4_MAPPED)) == 0) {
+			k->family = 4;
+			memcpy(k->bytes, a + 12, 4);
+		} else {
+			k->family = 6;
+			memcpy(k->bytes, a, 16);
+		}
+		return true;
+	}
+	return false;
+}
+
+/* FNV-1a over the address bytes: cheap and spreads consecutive addresses. */
+static unsigned int set_of(const struct key *k)
+{
+	uint32_t h = 2166136261u ^ k->family;
+	for (unsigned int i = 0; i < (k->family == 4 ? 4u : 16u); i++)
+		h = (h ^ k->bytes[i]) * 16777619u;
+	return (h ^ h >> 16) % CB_NAMES_SETS;
+}
+
+void cb_names_remember(const struct sockaddr *addr, const char *name)
+{
+	struct key k;
+	if (!name || !make_key(addr, &k))
+		return;
+	struct name_entry *set = table[set_of(&k)];
+	struct name_entry *victim = &set[0];
+	for (unsigned int i = 0; i < CB_NAMES_WAYS; i++) {
+		struct name_entry *e = &set[i];
+		if (e->family == k.family && memcmp(e->key, k.bytes, sizeof(k.bytes)) == 0) {
+			victim = e;
+			break;
+		}
+		if (e->stamp < victim->stamp)
+			victim = e;
+	}
+	uint32_t s = atomic_load_explicit(&victim->seq, memory_order_relaxed);
+	if ((s & 1) || !atomic_compare_exchange_strong_explicit(
+	                       &victim->seq, &s, s + 1, memory_order_acquire, memory_order_relaxed))
+		return; /* another thread is writing it: its name is as new as ours */
+	atomic_thread_fence(memory_order_release);
+	if (victim->family == 0)
+		atomic_fetch_add_explicit(&used, 1, memory_order_relaxed);
+	victim->family = k.family;
+	memcpy(victim->key, k.bytes, sizeof(k.bytes));
+	victim->stamp = atomic_fetch_add_explicit(&next_stamp, 1, memory_order_relaxed);
+	size_t n = strnlen(name, CB_HOST_MAX - 1);
+	memcpy(victim->name, name, n);
+	victim->name[n] = '\0';
+	atomic_store_explicit(&victim->seq, s + 2, memory_order_release);
+}
+
+bool cb_names_find(const struct sockaddr *addr, char *buf, size_t len)
+{
+	struct key k;
+	if (len == 0 || atomic_load_explicit(&used, memory_order_relaxed) == 0 ||
+	    !make_key(addr, &k))
+		return false;
+	struct name_entry *set = table[set_of(&k)];
+	for (unsigned int i = 0; i < CB_NAMES_WAYS; i++) {
+		struct name_entry *e = &set[i];
+		/* A few retries against a concurrent writer, then give up: no
+		 * name only means no attribution by name for this call. */
+		for (int attempt = 0; attempt < 4; attempt++) {
+			uint32_t s1 = atomic_load_explicit(&e->seq, memory_order_acquire);
+			if (s1 & 1)
+				continue;
+			bool hit = e->family == k.family &&
+			           memcmp(e->key, k.bytes, sizeof(k.bytes)) == 0;
+			if (hit) {
+				size_t n = strnlen(e->name, CB_HOST_MAX - 1);
+				if (n >= len)
+					n = len - 1;
+				memcpy(buf, e->name, n);
+				buf[n] = '\0';
+			}
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&e->seq, memory_order_relaxed) != s1)
+				continue;
+			if (hit)
+				return true;
+			break;
+		}
+	}
+	return false;
+}
