@@ -646,6 +646,46 @@ static void test_stale_probe_failure_does_not_reopen(void **state)
 	assert_int_equal(state_of(r), CB_CLOSED);
 }
 
+static void test_probe_successes_do_not_carry_over_to_next_half_open(void **state)
+{
+	struct rig *r = *state;
+	r->cfg.half_open_max_calls = 2;
+	struct cb_ticket p, q;
+	struct cb_transition tr;
+	to_half_open(r, &p);
+	cb_breaker_record(&r->slot, &r->cfg, &r->env, &p, CB_OUTCOME_SUCCESS, NULL, &tr);
+	assert_true(call(r, CB_OUTCOME_FAILURE, 0, &tr)); /* 1 of 2 successes, then a failure */
+	assert_int_equal(tr.to, CB_OPEN);
+	r->env.now_ms = atomic_load(&r->slot.retry_at_ms);
+	assert_true(cb_breaker_decide(&r->slot, &r->cfg, &r->env, &q, &tr));
+	cb_breaker_record(&r->slot, &r->cfg, &r->env, &q, CB_OUTCOME_SUCCESS, NULL, &tr);
+	assert_false(tr.happened);
+	assert_int_equal(state_of(r), CB_HALF_OPEN);
+}
+
+static void test_reopening_frees_permits_of_unfinished_probes(void **state)
+{
+	struct rig *r = *state;
+	r->cfg.half_open_max_calls = 2;
+	/* Open times shorter than the lease, so the hung probe's permit is
+	 * still live when the next half-open period starts. */
+	r->cfg.open_timeout_ms = 1000;
+	r->cfg.open_timeout_max_ms = 1000;
+	struct cb_ticket hung, p, q;
+	struct cb_transition tr;
+	to_half_open(r, &hung);
+	assert_true(call(r, CB_OUTCOME_FAILURE, 0, &tr));
+	assert_int_equal(tr.to, CB_OPEN);
+	r->env.now_ms = atomic_load(&r->slot.retry_at_ms);
+	assert_true(cb_breaker_decide(&r->slot, &r->cfg, &r->env, &p, &tr));
+	assert_true(cb_breaker_decide(&r->slot, &r->cfg, &r->env, &q, &tr));
+	/* The old probe finishing later frees neither new permit. */
+	cb_breaker_record(&r->slot, &r->cfg, &r->env, &hung, CB_OUTCOME_NEUTRAL, NULL, &tr);
+	struct cb_snapshot sn;
+	cb_breaker_snapshot(&r->slot, &r->cfg, r->env.now_ms, &sn);
+	assert_int_equal(sn.half_open_inflight, 2);
+}
+
 static void test_slow_probe_reopens_only_when_slow_rate_set(void **state)
 {
 	struct rig *r = *state;
@@ -1018,6 +1058,8 @@ int main(void)
 	        T(test_stale_generation_failure_does_not_open),
 	        T(test_stale_probe_success_does_not_close),
 	        T(test_stale_probe_failure_does_not_reopen),
+	        T(test_probe_successes_do_not_carry_over_to_next_half_open),
+	        T(test_reopening_frees_permits_of_unfinished_probes),
 	        T(test_slow_probe_reopens_only_when_slow_rate_set),
 	        T(test_forced_open_rejects),
 	        T(test_force_to_a_normal_state_is_refused),
