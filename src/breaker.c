@@ -364,6 +364,13 @@ static bool trip_reason(const struct cb_slot *s, const struct cb_breaker_config 
 	return false;
 }
 
+static void store_max(_Atomic int64_t *p, int64_t v)
+{
+	int64_t cur = atomic_load_explicit(p, RELAXED);
+	while (cur < v && !atomic_compare_exchange_weak_explicit(p, &cur, v, RELAXED, RELAXED))
+		;
+}
+
 /* closed -> open or half_open -> open (with backoff). */
 static void open_from(struct cb_slot *s, const struct cb_breaker_config *c,
                       const struct cb_env *env, uint64_t old, bool backoff, const struct trip *why,
@@ -376,11 +383,14 @@ static void open_from(struct cb_slot *s, const struct cb_breaker_config *c,
 	int64_t until = atomic_load_explicit(&s->retry_after_until_ms, RELAXED);
 	if (retry < until)
 		retry = until;
-	/* Written before the CAS, so nobody sees the new open state with the
+	/* Raised before the CAS, so nobody sees the new open state with the
 	 * previous open period's (past) retry time and turns it half-open at
-	 * once. A loser's write here holds a retry time computed at the same
-	 * moment; the winner writes its own again below. */
-	atomic_store_explicit(&s->retry_at_ms, retry, RELAXED);
+	 * once. Only raised: a contender that stalled and lost cannot shorten
+	 * a later open period. The winner's plain store below is the value
+	 * that counts (it may be earlier, after a reset or a close). */
+	if (atomic_load_explicit(&s->state, memory_order_acquire) != old)
+		return;
+	store_max(&s->retry_at_ms, retry);
 	if (!state_cas(s, old, CB_OPEN))
 		return;
 	atomic_store_explicit(&s->retry_at_ms, retry, RELAXED);
@@ -599,13 +609,6 @@ void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
 	atomic_store_explicit(&s->last_seq, 0, memory_order_release);
 	atomic_fetch_add_explicit(&s->transitions[CB_CLOSED], 1, RELAXED);
 	transition_fill(tr, w, CB_CLOSED, CB_CAUSE_OPERATOR, 0, 0);
-}
-
-static void store_max(_Atomic int64_t *p, int64_t v)
-{
-	int64_t cur = atomic_load_explicit(p, RELAXED);
-	while (cur < v && !atomic_compare_exchange_weak_explicit(p, &cur, v, RELAXED, RELAXED))
-		;
 }
 
 void cb_breaker_note_retry_after(struct cb_slot *s, int64_t until_ms)
