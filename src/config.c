@@ -159,6 +159,7 @@ static const char *line_text(const struct loader *l)
 }
 
 static void begin_section(struct loader *l, const char *name, size_t len);
+static void settle_empty_key(struct loader *l);
 
 static void classify(struct loader *l)
 {
@@ -175,8 +176,13 @@ static void classify(struct loader *l)
 	} else if (*start == '[') {
 		const char *close = find_or_comment(start + 1, "]");
 		if (*close != ']') {
+			/* inih keeps the previous section; its keys would land
+			 * there, so skip them until the next good header. */
 			l->kind = L_BAD;
 			report(l, l->lineno, "section header without ']'");
+			settle_empty_key(l);
+			l->section = S_IGNORED;
+			l->cont_key = -1;
 			return;
 		}
 		l->kind = L_SECTION;
