@@ -9,9 +9,14 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "breaker.h"
 
@@ -1022,6 +1027,106 @@ static void test_threads_give_exact_counts_and_one_winner_per_transition(void **
 	free(sh);
 }
 
+/* ---- processes sharing one slot, as with a state file ---- */
+
+#define PROCS 4
+
+struct proc_run {
+	struct shared sh;
+	struct worker w[PROCS];
+};
+
+static void test_processes_sharing_a_slot_give_exact_counts(void **state)
+{
+	(void)state;
+	struct proc_run *run =
+	        mmap(NULL, sizeof(*run), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(run != MAP_FAILED);
+	defaults(&run->sh.cfg);
+	run->sh.cfg.failure_threshold = 3;
+	run->sh.cfg.open_timeout_ms = 5;
+	run->sh.cfg.half_open_max_calls = 2;
+	cb_breaker_init(&run->sh.slot);
+	pid_t pids[PROCS];
+	for (int i = 0; i < PROCS; i++) {
+		run->w[i].sh = &run->sh;
+		run->w[i].seed = (uint32_t)i + 11;
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			worker_run(&run->w[i]);
+			_exit(0);
+		}
+	}
+	uint64_t allowed = 0, rejected = 0, sum = 0;
+	uint64_t won[CB_STATE_COUNT] = {0};
+	for (int i = 0; i < PROCS; i++) {
+		int st;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		allowed += run->w[i].allowed;
+		rejected += run->w[i].rejected;
+		for (int s = 0; s < CB_STATE_COUNT; s++)
+			won[s] += run->w[i].won[s];
+	}
+	assert_int_equal(allowed + rejected, (uint64_t)PROCS * ITERATIONS);
+	assert_int_equal(atomic_load(&run->sh.slot.calls), allowed);
+	assert_int_equal(atomic_load(&run->sh.slot.rejected), rejected);
+	for (int s = 0; s < CB_STATE_COUNT; s++) {
+		assert_int_equal(atomic_load(&run->sh.slot.transitions[s]), won[s]);
+		sum += won[s];
+	}
+	assert_int_equal(sum, atomic_load(&run->sh.slot.state) >> 8);
+	assert_true(won[CB_OPEN] > 10);
+	munmap(run, sizeof(*run));
+}
+
+/* The runtime's check, reproduced: kill(pid, 0) fails with ESRCH only for
+ * a process that no longer exists. */
+static bool pid_alive_kill(uint32_t pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+static void test_permit_of_killed_process_reclaimed(void **state)
+{
+	(void)state;
+	struct rig *r =
+	        mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(r != MAP_FAILED);
+	defaults(&r->cfg);
+	cb_breaker_init(&r->slot);
+	r->env.now_ms = T0;
+	r->env.pid = (uint32_t)getpid();
+	r->env.pid_alive = pid_alive_kill;
+	trip(r);
+	r->env.now_ms = atomic_load(&r->slot.retry_at_ms);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct cb_env env = r->env;
+		env.pid = (uint32_t)getpid();
+		struct cb_ticket t;
+		struct cb_transition tr;
+		bool probing = cb_breaker_decide(&r->slot, &r->cfg, &env, &t, &tr);
+		/* Killed mid-probe: it never records. */
+		if (probing)
+			raise(SIGKILL);
+		_exit(1);
+	}
+	int st;
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	assert_int_equal(atomic_load(&r->slot.leases[0]) >> 42, (uint64_t)child);
+	struct cb_ticket t;
+	struct cb_transition tr;
+	/* Same millisecond: the lease has not expired, its owner is gone. */
+	assert_true(cb_breaker_decide(&r->slot, &r->cfg, &r->env, &t, &tr));
+	assert_int_equal(t.lease, 0);
+	assert_int_equal(atomic_load(&r->slot.leases[0]) >> 42, (uint64_t)getpid());
+	munmap(r, sizeof(*r));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1074,6 +1179,8 @@ int main(void)
 	        T(test_last_failure_in_snapshot),
 	        T(test_snapshot_shows_open_times),
 	        cmocka_unit_test(test_threads_give_exact_counts_and_one_winner_per_transition),
+	        cmocka_unit_test(test_processes_sharing_a_slot_give_exact_counts),
+	        cmocka_unit_test(test_permit_of_killed_process_reclaimed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
