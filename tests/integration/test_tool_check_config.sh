@@ -1,0 +1,103 @@
+#!/bin/sh
+# test_tool_check_config.sh - `cbreaker check-config` on the shipped example
+# (exit 0, one line per breaker), on broken files (exit 1, each error as
+# file:line on stderr), and the tool's --help and usage errors (exit 2).
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$TOOL" ] || fail "no tool at $TOOL (build first)"
+
+# The shipped example passes, one summary line per breaker.
+set +e
+cbreaker check-config -c "$ROOT/conf/cbreaker.ini" >"$T/out" 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 0 "check-config on conf/cbreaker.ini"
+assert_eq "$(grep -c '^[a-z-]*: hosts ' "$T/out")" "$(grep -c '^\[[a-z-]*\]' "$ROOT/conf/cbreaker.ini" | awk '{print $1 - 2}')" \
+	"one line per breaker"
+grep -q '^payments-api: hosts api.payments.example.com:443' "$T/out" || fail "payments-api summary: $(cat "$T/out")"
+
+# Every example under conf/ passes too.
+for f in "$ROOT"/conf/*.ini; do
+	cbreaker check-config -c "$f" >/dev/null 2>"$T/err" || fail "$f: $(cat "$T/err")"
+done
+
+# The default file comes from $CBREAKER_CONFIG, as in the shim.
+CBREAKER_CONFIG="$ROOT/conf/cbreaker.ini" "$TOOL" check-config >/dev/null 2>&1 ||
+	fail "check-config did not use \$CBREAKER_CONFIG"
+
+# A broken file: exit 1, every error with its file:line, nothing on stdout.
+write_config "$T/broken.ini" <<'INI'
+[global]
+mode = sometimes
+
+[api]
+hosts = api.example.com:443
+failure_rate = 150
+
+[api]
+hosts = other.example.com
+
+[db]
+failure_threshold = 3
+bogus_key = 1
+INI
+set +e
+cbreaker check-config -c "$T/broken.ini" >"$T/out" 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "check-config on a broken file"
+[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
+for want in \
+	"$T/broken.ini:2: [global] mode = sometimes" \
+	"$T/broken.ini:6: [api] failure_rate = 150" \
+	"$T/broken.ini:8: duplicate breaker [api] (first on line 4)" \
+	"$T/broken.ini:11: [db] has no hosts" \
+	"$T/broken.ini:13: [db] unknown key \"bogus_key\""; do
+	grep -qF "$want" "$T/err" || fail "missing '$want' in: $(cat "$T/err")"
+done
+assert_eq "$(wc -l <"$T/err")" 5 "one line per error"
+
+# More errors than are kept: the total is printed last.
+{
+	echo "[a]"
+	echo "hosts = a.example"
+	i=0
+	while [ $i -lt 40 ]; do
+		echo "bad$i = 1"
+		i=$((i + 1))
+	done
+} >"$T/many.ini"
+set +e
+cbreaker check-config -c "$T/many.ini" >/dev/null 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "check-config with 40 errors"
+assert_eq "$(tail -n 1 "$T/err")" "40 errors" "total count"
+
+# A missing file.
+set +e
+cbreaker check-config -c "$T/none.ini" >/dev/null 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "check-config on a missing file"
+grep -qF "$T/none.ini: cannot open: No such file or directory" "$T/err" || fail "$(cat "$T/err")"
+
+# --help lists the commands; usage errors exit 2 with one line.
+cbreaker --help >"$T/help" || fail "--help failed"
+grep -q '^  check-config' "$T/help" || fail "--help lacks check-config: $(cat "$T/help")"
+cbreaker -h >/dev/null || fail "-h failed"
+cbreaker check-config --help | grep -q 'usage: cbreaker check-config' || fail "check-config --help"
+for args in "no-such-command" "check-config -x" "check-config extra" "check-config -c" "--bogus"; do
+	set +e
+	# shellcheck disable=SC2086
+	cbreaker $args >/dev/null 2>"$T/err"
+	rc=$?
+	set -e
+	assert_eq "$rc" 2 "cbreaker $args"
+	assert_eq "$(wc -l <"$T/err")" 1 "one line for: cbreaker $args"
+done
+set +e
+cbreaker >/dev/null 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 2 "cbreaker without a command"
