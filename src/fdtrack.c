@@ -175,7 +175,7 @@ static bool timed_out(const struct cb_breaker_config *c, int64_t age_ms)
 	return c->connect_timeout_ms > 0 && age_ms >= (int64_t)c->connect_timeout_ms;
 }
 
-int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repeat,
+int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repeat, int64_t age_ms,
                            int *failure_err)
 {
 	*failure_err = 0;
@@ -183,8 +183,12 @@ int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repe
 		return CB_OUTCOME_SUCCESS;
 	/* EINTR: a blocking connect interrupted by a signal goes on in the
 	 * kernel, and the program learns its end later, like EINPROGRESS. */
-	if (err == EINPROGRESS || err == EALREADY || err == EINTR)
-		return CB_FDTRACK_PENDING;
+	if (err == EINPROGRESS || err == EALREADY || err == EINTR) {
+		if (!repeat || !timed_out(c, age_ms))
+			return CB_FDTRACK_PENDING;
+		*failure_err = ETIMEDOUT;
+		return CB_OUTCOME_FAILURE;
+	}
 	if (repeat && err == EISCONN)
 		return CB_OUTCOME_SUCCESS;
 	return judge_failure(c, err, failure_err);

@@ -63,10 +63,10 @@ void cb_fdtrack_forget_all(void);
 /* Not known yet: keep following the connect. */
 #define CB_FDTRACK_PENDING (-1)
 
-/* The connect() call itself (or a repeated one, `repeat`) ended with err
- * (0 = it returned 0). Returns an enum cb_outcome or CB_FDTRACK_PENDING;
- * *failure_err is the errno to report for a failure. */
-int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repeat,
+/* The connect() call itself (or a repeated one, `repeat`, age_ms after the
+ * first) ended with err (0 = it returned 0). Returns an enum cb_outcome or
+ * CB_FDTRACK_PENDING; *failure_err is the errno to report for a failure. */
+int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repeat, int64_t age_ms,
                            int *failure_err);
 
 /* What TCP_INFO showed (tcp_state 0 = unknown). `closing`: the descriptor

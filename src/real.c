@@ -137,3 +137,16 @@ static void *fallback_dlopen(const char *file, int flags)
 	}
 CB_REAL_FUNCS(CB_REAL_WRAPPER)
 #undef CB_REAL_WRAPPER
+
+#define CB_REAL_POINTER_GETTER(ret, name, params, args)                                            \
+	ret(*cb_real_##name(void)) params                                                          \
+	{                                                                                          \
+		ret(*fn) params = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);                 \
+		if (__builtin_expect(fn == NULL, 0)) {                                             \
+			cb_real_init();                                                            \
+			fn = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);                      \
+		}                                                                                  \
+		return fn;                                                                         \
+	}
+CB_REAL_FUNCS(CB_REAL_POINTER_GETTER)
+#undef CB_REAL_POINTER_GETTER

@@ -46,6 +46,13 @@
 CB_REAL_FUNCS(CB_REAL_DECLARE)
 #undef CB_REAL_DECLARE
 
+/* cb_real_<name>(): the real function itself, or NULL when it cannot be
+ * found. For callers that must tail-call it, so that the callee sees the
+ * program's return address (dlopen searches the caller's RUNPATH). */
+#define CB_REAL_DECLARE_POINTER(ret, name, params, args) ret(*cb_real_##name(void)) params;
+CB_REAL_FUNCS(CB_REAL_DECLARE_POINTER)
+#undef CB_REAL_DECLARE_POINTER
+
 /* Resolves every function now (the constructor calls it, so that close()
  * never has to). Safe from any thread; a no-op once done. */
 void cb_real_init(void);

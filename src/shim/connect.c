@@ -1,0 +1,187 @@
+/* connect.c - the connect() hook: destinations that map to a breaker are
+ * asked first (a rejection makes no system call), and the call's outcome is
+ * recorded, now or later through fdtrack. Everything else goes straight to
+ * libc with errno untouched. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+
+#include "common.h"
+#include "match.h"
+#include "names.h"
+#include "real.h"
+#include "shim.h"
+
+static const struct cb_breaker_rt *breaker_for(const struct cb_runtime *rt,
+                                               const struct sockaddr *addr)
+{
+	uint16_t port =
+	        ntohs(addr->sa_family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
+	                                         : ((const struct sockaddr_in6 *)addr)->sin6_port);
+	char name[CB_HOST_MAX];
+	bool named =
+	        cb_matcher_has_names(rt->cfg->matcher) && cb_names_find(addr, name, sizeof(name));
+	return cb_runtime_lookup(rt, named ? name : NULL, addr, port);
+}
+
+static bool is_stream(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	return cb_libc_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+/* A blocking connect bounded by connect_timeout: done non-blocking, waited
+ * for with poll, and read back with SO_ERROR. Reading SO_ERROR is right
+ * only here, where the program is inside connect() and has not seen the
+ * result. Returns like connect(); *timed_out when the bound was hit, in
+ * which case the attempt is aborted (connect to AF_UNSPEC) so the socket
+ * ends closed, as after the kernel's own ETIMEDOUT. */
+static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len, int flags,
+                         int64_t timeout_ms, bool *timed_out)
+{
+	*timed_out = false;
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		return cb_libc_connect(fd, addr, len);
+	int r = cb_libc_connect(fd, addr, len);
+	if (r == 0 || errno != EINPROGRESS) {
+		int err = errno;
+		fcntl(fd, F_SETFL, flags);
+		errno = err;
+		return r;
+	}
+	int64_t deadline = cb_now_ms() + timeout_ms;
+	for (;;) {
+		int64_t left = deadline - cb_now_ms();
+		if (left <= 0) {
+			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+			cb_libc_connect(fd, &unspec, sizeof(unspec));
+			fcntl(fd, F_SETFL, flags);
+			*timed_out = true;
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+		/* EINTR: restarted with the time left, like an SA_RESTART
+		 * handler would have the kernel's blocking connect. */
+		int n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			break;
+		if (n < 0 && errno != EINTR) {
+			/* Cannot wait here: let the kernel's blocking connect wait. */
+			fcntl(fd, F_SETFL, flags);
+			return cb_libc_connect(fd, addr, len);
+		}
+	}
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	if (cb_libc_getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		soerr = errno;
+	fcntl(fd, F_SETFL, flags);
+	if (soerr == 0)
+		return 0;
+	errno = soerr;
+	return -1;
+}
+
+/* connect() again on a descriptor with a connect in flight: its result is
+ * that connect's outcome (0 or EISCONN: connected). */
+static int repeated(int fd, uint64_t token, const struct sockaddr *addr, socklen_t len, int saved)
+{
+	errno = saved;
+	int r = cb_libc_connect(fd, addr, len);
+	int err = r == 0 ? 0 : errno;
+	cb_shim_busy = 1;
+	uint64_t now_token;
+	struct cb_pending p;
+	if (cb_fdtrack_peek(fd, &now_token, &p) && now_token == token) {
+		int ferr;
+		const struct cb_breaker_config *c = p.guard.b->cfg;
+		int o = cb_fdtrack_judge_errno(c, err, true, cb_now_ms() - p.start_ms, &ferr);
+		if (o != CB_FDTRACK_PENDING)
+			cb_shim_finish(fd, token, o, ferr);
+	}
+	cb_shim_busy = 0;
+	errno = r == 0 ? saved : err;
+	return r;
+}
+
+/* A connect through breaker b that b allowed. */
+static int guarded(int fd, const struct sockaddr *addr, socklen_t len, struct cb_pending *p,
+                   int saved)
+{
+	const struct cb_breaker_config *c = p->guard.b->cfg;
+	uint64_t token = 0;
+	p->start_ms = cb_now_ms();
+	memset(&p->addr, 0, sizeof(p->addr));
+	memcpy(&p->addr, addr,
+	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
+	/* Recorded before the call: wget leaves a blocking connect by
+	 * siglongjmp from SIGALRM, and its close() must still find it. */
+	bool tracked = cb_fdtrack_put(fd, p, &token);
+	int flags = c->connect_timeout_ms > 0 ? fcntl(fd, F_GETFL) : -1;
+	bool timed_out = false;
+	cb_shim_busy = 0; /* a signal handler may connect while we wait */
+	errno = saved;
+	int r = flags >= 0 && !(flags & O_NONBLOCK)
+	                ? timed_connect(fd, addr, len, flags, (int64_t)c->connect_timeout_ms,
+	                                &timed_out)
+	                : cb_libc_connect(fd, addr, len);
+	int err = r == 0 ? 0 : errno;
+	cb_shim_busy = 1;
+	int ferr = ETIMEDOUT;
+	int o = timed_out ? CB_OUTCOME_FAILURE : cb_fdtrack_judge_errno(c, err, false, 0, &ferr);
+	if (tracked && o != CB_FDTRACK_PENDING)
+		cb_shim_finish(fd, token, o, ferr);
+	else if (!tracked) /* cannot follow it: what is not known is neutral */
+		cb_shim_record(p, o == CB_FDTRACK_PENDING ? CB_OUTCOME_NEUTRAL : o, ferr);
+	cb_shim_busy = 0;
+	errno = r == 0 ? saved : err;
+	return r;
+}
+
+int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int saved = errno;
+	if (cb_shim_busy || !addr ||
+	    !((addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+	      (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))))
+		return cb_libc_connect(fd, addr, len);
+	uint64_t token;
+	if (cb_fdtrack_peek(fd, &token, NULL))
+		return repeated(fd, token, addr, len, saved);
+
+	cb_shim_busy = 1;
+	const struct cb_runtime *rt = cb_runtime_get();
+	const struct cb_breaker_rt *b = rt ? breaker_for(rt, addr) : NULL;
+	if (!b || !is_stream(fd)) {
+		cb_shim_busy = 0;
+		errno = saved;
+		return cb_libc_connect(fd, addr, len);
+	}
+	if (cb_transfer_breaker == b) {
+		/* Inside a curl transfer already counted for b: enforce only. */
+		bool open = !cb_guard_peek(b);
+		cb_shim_busy = 0;
+		if (open) {
+			errno = b->cfg->reject_errno;
+			return -1;
+		}
+		errno = saved;
+		return cb_libc_connect(fd, addr, len);
+	}
+	struct cb_pending p;
+	if (!cb_guard_begin(b, &p.guard)) {
+		cb_shim_busy = 0;
+		errno = b->cfg->reject_errno;
+		return -1;
+	}
+	return guarded(fd, addr, len, &p, saved);
+}
+
+CB_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
+{
+	return cb_shim_connect(fd, addr.__sockaddr__, len);
+}

@@ -1,0 +1,122 @@
+/* pending.c - following a protected connect to its outcome once the
+ * connect() call has returned: recording it, and judging a socket that is
+ * going away (close, dup2 over it, close_range). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "real.h"
+#include "shim.h"
+
+__thread int cb_shim_busy __attribute__((tls_model("initial-exec")));
+
+/* "10.0.0.7:443" or "[::1]:443", without stdio: this may run in a signal
+ * handler. */
+static void format_address(const union cb_sockaddr_any *a, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = a->sa.sa_family == AF_INET6;
+	const void *raw = v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr;
+	unsigned int port = ntohs(v6 ? a->in6.sin6_port : a->in.sin_port);
+	buf[0] = '\0';
+	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, raw, ip, sizeof(ip)))
+		return;
+	char digits[6];
+	int nd = 0;
+	do {
+		digits[nd++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port && nd < (int)sizeof(digits));
+	size_t need = strlen(ip) + (v6 ? 2 : 0) + 1 + (size_t)nd + 1;
+	if (need > len)
+		return;
+	char *o = buf;
+	if (v6)
+		*o++ = '[';
+	o = stpcpy(o, ip);
+	if (v6)
+		*o++ = ']';
+	*o++ = ':';
+	while (nd)
+		*o++ = digits[--nd];
+	*o = '\0';
+}
+
+void cb_shim_record(struct cb_pending *p, int outcome, int failure_err)
+{
+	if (outcome == CB_OUTCOME_FAILURE) {
+		char where[CB_ADDRSTR_MAX];
+		format_address(&p->addr, where, sizeof(where));
+		struct cb_failure f = {CB_ERROR(CB_ERR_ERRNO, failure_err), where};
+		cb_guard_end(&p->guard, CB_OUTCOME_FAILURE, &f);
+	} else {
+		cb_guard_end(&p->guard, (enum cb_outcome)outcome, NULL);
+	}
+}
+
+void cb_shim_finish(int fd, uint64_t token, int outcome, int failure_err)
+{
+	struct cb_pending p;
+	if (cb_fdtrack_take(fd, token, &p))
+		cb_shim_record(&p, outcome, failure_err);
+}
+
+void cb_shim_tcp_state(int fd, int *state, bool *retransmitted)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	memset(&ti, 0, sizeof(ti));
+	*state = 0;
+	*retransmitted = false;
+	if (cb_libc_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return;
+	*state = ti.tcpi_state;
+	*retransmitted = ti.tcpi_total_retrans > 0 || ti.tcpi_retransmits > 0;
+}
+
+void cb_shim_settle_closing(int fd)
+{
+	uint64_t token;
+	struct cb_pending p;
+	if (cb_shim_busy || !cb_fdtrack_peek(fd, &token, &p))
+		return;
+	int saved = errno;
+	cb_shim_busy = 1;
+	int state, err;
+	bool retransmitted;
+	cb_shim_tcp_state(fd, &state, &retransmitted);
+	int64_t now = cb_now_ms();
+	/* Happy eyeballs closes the loser once a sibling has connected. */
+	bool sibling_won = atomic_load_explicit(&p.guard.b->slot->last_success_ms,
+	                                        memory_order_relaxed) > p.start_ms;
+	int o = cb_fdtrack_judge_tcp(p.guard.b->cfg, state, retransmitted, now - p.start_ms,
+	                             sibling_won, true, &err);
+	cb_shim_finish(fd, token, o, err);
+	cb_shim_busy = 0;
+	errno = saved;
+}
+
+void cb_shim_settle_range(unsigned int first, unsigned int last)
+{
+	/* fdtrack holds descriptors below 16M, so fd + 1 cannot wrap. */
+	for (int fd = cb_fdtrack_next(first, last); fd >= 0;
+	     fd = (unsigned int)fd < last ? cb_fdtrack_next((unsigned int)fd + 1, last) : -1)
+		cb_shim_settle_closing(fd);
+}
+
+void cb_shim_settle_dup(int oldfd, int newfd)
+{
+	uint64_t token;
+	if (oldfd == newfd || cb_shim_busy || !cb_fdtrack_peek(newfd, &token, NULL))
+		return;
+	/* dup2 closes newfd only when oldfd is valid. */
+	int saved = errno;
+	bool valid = fcntl(oldfd, F_GETFD) >= 0;
+	errno = saved;
+	if (valid)
+		cb_shim_settle_closing(newfd);
+}
