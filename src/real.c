@@ -80,7 +80,8 @@ static int fallback_getaddrinfo(const char *node, const char *service, const str
 	(void)node;
 	(void)service;
 	(void)hints;
-	*res = NULL;
+	if (res)
+		*res = NULL;
 	return EAI_AGAIN;
 }
 
@@ -104,8 +105,10 @@ static int fallback_gethostbyname_r(const char *name, struct hostent *ret, char 
 	(void)ret;
 	(void)buf;
 	(void)buflen;
-	*result = NULL;
-	*h_errnop = TRY_AGAIN;
+	if (result)
+		*result = NULL;
+	if (h_errnop)
+		*h_errnop = TRY_AGAIN;
 	return EAGAIN;
 }
 

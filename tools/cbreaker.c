@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
         {"check-config", cb_cmd_check_config, "[-c FILE]",
          "validate the configuration: exit 0, or print file:line errors and exit 1"},
+        {"run", cb_cmd_run, "[-c FILE] -- CMD [ARGS...]", "run CMD under the shim"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

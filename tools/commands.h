@@ -5,5 +5,6 @@
 #define CB_TOOL_COMMANDS_H
 
 int cb_cmd_check_config(int argc, char **argv);
+int cb_cmd_run(int argc, char **argv);
 
 #endif
