@@ -426,7 +426,7 @@ static void prom_sample(struct cb_buf *b, const char *name, const char *breaker,
 	cb_buf_printf(b, "%s{breaker=\"", name);
 	prom_label(b, breaker);
 	cb_buf_puts(b, "\"");
-	if (extra) {
+	if (extra && value) {
 		cb_buf_printf(b, ",%s=\"", extra);
 		prom_label(b, value);
 		cb_buf_puts(b, "\"");
