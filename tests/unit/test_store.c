@@ -45,8 +45,10 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	strcpy(f->dir, "/tmp/cb-store-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!mkdtemp(f->dir)) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->path, sizeof(f->path), "%s/test.state", f->dir);
 	f->cfg.global.state_file_kind = CB_PATH_EXPLICIT;
 	snprintf(f->cfg.global.state_file, sizeof(f->cfg.global.state_file), "%s", f->path);
@@ -444,7 +446,9 @@ static void test_forked_parent_and_child_see_each_others_writes(void **state)
 		atomic_fetch_add(&s->calls, 1);
 		if (write(to_parent[1], "w", 1) != 1 || read(to_child[0], &c, 1) != 1)
 			_exit(2);
-		_exit(atomic_load(&s->successes) == 5 ? 0 : 1);
+		int rc = atomic_load(&s->successes) == 5 ? 0 : 1;
+		cb_store_close(st);
+		_exit(rc);
 	}
 	char c;
 	assert_int_equal(read(to_parent[0], &c, 1), 1);
@@ -876,6 +880,7 @@ static void test_unprivileged_user_refuses_root_file_writable_through_its_group(
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		free(b.data);
 		alarm(CHILD_ALARM_S);
 		gid_t g = 65534;
 		if (setgroups(1, &g) != 0 || setresgid(g, g, g) != 0 ||
