@@ -64,7 +64,6 @@ static struct cb_store *wrap(unsigned char *base, size_t size, bool writable, co
 		return NULL;
 	}
 	cb_store_bind(st, base, size);
-	st->mapped = true;
 	st->writable = writable;
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	return st;

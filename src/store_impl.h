@@ -62,7 +62,6 @@ struct cb_store_layout {
 struct cb_store {
 	unsigned char *base;
 	size_t size;
-	bool mapped;   /* munmap (file) rather than free (private) */
 	bool writable; /* false only for a read-only attach */
 	struct cb_store_header *hdr;
 	struct cb_ring_entry *ring;
