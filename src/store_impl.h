@@ -49,10 +49,14 @@ struct cb_store_header {
 };
 
 /* One ring entry under its own seqlock: `lock` is 2*seq once event `seq` is
- * complete, 2*seq+1 while it is being written, 0 never written. */
+ * complete, 2*seq+1 while it is being written, 0 never written. The event
+ * is kept as atomic words (release stores, acquire loads) so the seqlock is
+ * correct in the C11 model without fences, which ThreadSanitizer lacks. */
+#define CB_EVENT_WORDS (sizeof(struct cb_event) / sizeof(uint64_t))
+_Static_assert(sizeof(struct cb_event) % sizeof(uint64_t) == 0, "cb_event is whole words");
 struct cb_ring_entry {
 	_Atomic uint64_t lock;
-	struct cb_event ev;
+	_Atomic uint64_t words[CB_EVENT_WORDS];
 };
 
 struct cb_store_layout {

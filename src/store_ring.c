@@ -9,6 +9,7 @@
  * may have been killed in the middle of its write. Readers copy and keep
  * only entries whose lock shows their seq, complete, before and after. */
 #include <sched.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "store.h"
@@ -31,13 +32,11 @@ static bool lock_entry(struct cb_ring_entry *e, uint64_t seq)
 			v = atomic_load_explicit(&e->lock, memory_order_relaxed);
 			continue;
 		}
-		if (atomic_compare_exchange_weak_explicit(&e->lock, &v, 2 * seq + 1,
-		                                          memory_order_relaxed,
-		                                          memory_order_relaxed)) {
-			/* The odd lock must be visible before any byte of the data. */
-			atomic_thread_fence(memory_order_release);
+		/* Relaxed is enough: the data's release stores keep this odd
+		 * value ahead of them for any reader that sees one of them. */
+		if (atomic_compare_exchange_weak_explicit(
+		            &e->lock, &v, 2 * seq + 1, memory_order_relaxed, memory_order_relaxed))
 			return true;
-		}
 	}
 	return false;
 }
@@ -50,8 +49,11 @@ void cb_store_push_event(struct cb_store *st, const struct cb_event *ev)
 	struct cb_ring_entry *e = entry_for(st, seq);
 	if (!lock_entry(e, seq))
 		return;
-	memcpy(&e->ev, ev, sizeof(*ev));
-	e->ev.seq = seq;
+	uint64_t w[CB_EVENT_WORDS];
+	memcpy(w, ev, sizeof(w));
+	memcpy(w, &seq, sizeof(seq)); /* seq is the event's first field */
+	for (size_t i = 0; i < CB_EVENT_WORDS; i++)
+		atomic_store_explicit(&e->words[i], w[i], memory_order_release);
 	uint64_t held = 2 * seq + 1;
 	/* A CAS, not a store: if a later writer took the entry over meanwhile,
 	 * its lock value must stand. */
@@ -68,15 +70,20 @@ static bool read_entry(struct cb_store *st, uint64_t seq, struct cb_event *out)
 		uint64_t v1 = atomic_load_explicit(&e->lock, memory_order_acquire);
 		if (v1 > 2 * seq + 1)
 			return false;
-		if (v1 == 2 * seq) {
-			memcpy(out, &e->ev, sizeof(*out));
-			atomic_thread_fence(memory_order_acquire);
-			if (atomic_load_explicit(&e->lock, memory_order_relaxed) == v1 &&
-			    out->seq == seq)
-				return true;
+		if (v1 != 2 * seq) {
+			sched_yield(); /* not written yet, or being written */
 			continue;
 		}
-		sched_yield(); /* not written yet, or being written */
+		/* Acquire loads: a word stored by a later writer brings that
+		 * writer's odd lock with it, so the second look sees it. */
+		uint64_t w[CB_EVENT_WORDS];
+		for (size_t k = 0; k < CB_EVENT_WORDS; k++)
+			w[k] = atomic_load_explicit(&e->words[k], memory_order_acquire);
+		if (atomic_load_explicit(&e->lock, memory_order_relaxed) != v1)
+			continue;
+		memcpy(out, w, sizeof(*out));
+		if (out->seq == seq)
+			return true;
 	}
 	return false;
 }

@@ -355,12 +355,19 @@ static void test_stalled_writer_does_not_overwrite_a_newer_event(void **state)
 	assert_non_null(st);
 	push(st, 1);
 	const uint64_t newer = CB_STORE_RING + 2; /* same entry as event 2 */
-	st->ring[1].ev.seq = newer;
-	st->ring[1].ev.count = 777;
+	struct cb_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = newer;
+	ev.count = 777;
+	uint64_t w[CB_EVENT_WORDS];
+	memcpy(w, &ev, sizeof(ev));
+	for (size_t i = 0; i < CB_EVENT_WORDS; i++)
+		atomic_store(&st->ring[1].words[i], w[i]);
 	atomic_store(&st->ring[1].lock, 2 * newer);
 	push(st, 2); /* takes seq 2 */
 	assert_int_equal(atomic_load(&st->ring[1].lock), 2 * newer);
-	assert_int_equal(st->ring[1].ev.count, 777);
+	for (size_t i = 0; i < CB_EVENT_WORDS; i++)
+		assert_int_equal(atomic_load(&st->ring[1].words[i]), w[i]);
 	cb_store_close(st);
 }
 
