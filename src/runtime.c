@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "match.h"
 
@@ -258,7 +259,7 @@ static void periodic(void)
 		return;
 	int saved = errno;
 	reload_if_changed();
-	/* control: tick */
+	cb_control_tick(atomic_load(&current), now);
 	errno = saved;
 	atomic_store(&reloading, 0);
 }
