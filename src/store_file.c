@@ -14,6 +14,13 @@
  * group; then any owner is accepted). Then its header must match this build's
  * layout and its size. A refused file is never modified.
  *
+ * The file's blocks are allocated when it is created (posix_fallocate, not
+ * ftruncate): a sparse file on a full tmpfs would raise SIGBUS in the
+ * protected program at its first write to a new page of slots.
+ *
+ * The tool's offline access (no configuration) skips the owner rule and lets
+ * the file's permissions decide, but still refuses a world-writable file.
+ *
  * The descriptor is closed once mapped: the mapping outlives it, so a daemon
  * that closes every descriptor keeps its breakers. */
 #include <errno.h>
@@ -147,8 +154,8 @@ static int create_temp(const char *path, const struct cb_config *cfg, char *tmp,
 		step = "cannot give it to state_group";
 	else if (fchmod(fd, mode) != 0) /* the umask narrowed open's mode */
 		step = "cannot set its mode";
-	else if (ftruncate(fd, (off_t)l.total_size) != 0)
-		step = "cannot size it";
+	else if ((errno = posix_fallocate(fd, 0, (off_t)l.total_size)) != 0)
+		step = "cannot allocate it";
 	void *base = step ? MAP_FAILED
 	                  : mmap(NULL, l.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (!step && base == MAP_FAILED)

@@ -18,10 +18,12 @@
 #include <ftw.h>
 #include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,6 +130,20 @@ static void wait_children(pid_t *pids, int n)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fail_msg("child %d failed: status %#x", i, status);
 	}
+}
+
+static int count_entries(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
 }
 
 /* ---- private stores ---- */
@@ -436,6 +452,38 @@ static void test_state_mode_never_makes_the_file_world_writable(void **state)
 	cb_store_close(open_ok(f)); /* and the next opener accepts it */
 }
 
+/* On a full tmpfs a sparse file would map fine and then raise SIGBUS at the
+ * program's first write to a new page: creation must reserve the space or
+ * refuse. Needs a private mount namespace (root), else skipped. */
+static int full_tmpfs_child(struct fixture *f)
+{
+	alarm(CHILD_ALARM_S);
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", f->dir, "tmpfs", 0, "size=64k") != 0)
+		return 77;
+	char warn[512] = "";
+	struct cb_store *st = cb_store_open(&f->cfg, warn, sizeof(warn));
+	if (!st || cb_store_is_shared(st) || !strstr(warn, "No space left"))
+		return 1;
+	cb_store_close(st);
+	return count_entries(f->dir) == 0 ? 0 : 2; /* the temporary file is gone too */
+}
+
+static void test_state_file_on_a_full_tmpfs_is_refused_not_left_sparse(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(full_tmpfs_child(f));
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_forked_parent_and_child_see_each_others_writes(void **state)
 {
 	struct fixture *f = *state;
@@ -582,20 +630,6 @@ static int racing_child(const struct cb_config *cfg, int gate, int index)
 	atomic_store(&mine->calls, (uint64_t)index + 1);
 	cb_store_close(st);
 	return 0;
-}
-
-static int count_entries(const char *dir)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
-	FILE *p = popen(cmd, "r");
-	int n = -1;
-	if (p) {
-		if (fscanf(p, "%d", &n) != 1)
-			n = -1;
-		pclose(p);
-	}
-	return n;
 }
 
 static void test_twenty_processes_racing_to_create_the_file_make_exactly_one(void **state)
@@ -1087,6 +1121,7 @@ int main(void)
 	        T(test_state_survives_close_and_reopen),
 	        T(test_new_file_has_the_configured_mode_despite_the_umask),
 	        T(test_state_mode_never_makes_the_file_world_writable),
+	        T(test_state_file_on_a_full_tmpfs_is_refused_not_left_sparse),
 	        T(test_forked_parent_and_child_see_each_others_writes),
 	        T(test_two_processes_recording_failures_add_up_exactly),
 	        T(test_twenty_processes_recording_failures_add_up_exactly),
