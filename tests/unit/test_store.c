@@ -458,7 +458,8 @@ static void test_state_mode_never_makes_the_file_world_writable(void **state)
 static int full_tmpfs_child(struct fixture *f)
 {
 	alarm(CHILD_ALARM_S);
-	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", f->dir, "tmpfs", 0, "size=64k") != 0)
 		return 77;
 	char warn[512] = "";
