@@ -1,0 +1,67 @@
+# connect_lib.sh - helpers for the test_connect_*, test_process_* and
+# test_resolver_* tests, sourced after lib.sh.
+
+# conn_config FILE HOSTS [KEY=VALUE...] - one breaker `svc` for HOSTS with
+# [defaults] suited to short tests (2 failures open it for 1s, one good
+# probe closes it); KEY=VALUE lines (of the svc section) override.
+conn_config() {
+	_file=$1
+	_hosts=$2
+	shift 2
+	{
+		printf '[global]\nstate_file = auto\nsocket = off\n\n'
+		printf '[defaults]\nfailure_threshold = 2\nopen_timeout = 1s\nsuccess_threshold = 1\n\n'
+		printf '[svc]\nhosts = %s\n' "$_hosts"
+		for _kv in "$@"; do printf '%s\n' "$_kv" | sed 's/=/ = /'; done
+	} >"$_file"
+}
+
+# connector CFG MODE PORT COUNT [ARG] - tests/helpers/connector under the
+# shim; one "ERRNO ms" line per attempt on stdout.
+connector() {
+	_cfg=$1
+	shift
+	shim "$_cfg" "$HELPERS/connector" "$@"
+}
+
+# start_listener NAME PORT - accepts (and closes) connections on PORT,
+# writing how many it accepted to $T/NAME.count.
+start_listener() {
+	python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(128)
+n = 0
+open(sys.argv[2], "w").write("0\n")
+while True:
+    c, _ = s.accept()
+    c.close()
+    n += 1
+    open(sys.argv[2] + ".tmp", "w").write("%d\n" % n)
+    __import__("os").rename(sys.argv[2] + ".tmp", sys.argv[2])
+' "$2" "$T/$1.count" >"$T/$1.log" 2>&1 &
+	CB_PIDS="$CB_PIDS $!"
+	wait_until 10 test -s "$T/$1.count"
+}
+
+# accepted NAME - connections the listener NAME accepted so far.
+accepted() {
+	cat "$T/$1.count"
+}
+
+# errnos - the first word of each "ERRNO ms" line on stdin, space-separated.
+errnos() {
+	awk '{printf "%s%s", sep, $1; sep=" "} END {print ""}'
+}
+
+# max_ms FILE - the largest duration among "ERRNO ms" lines.
+max_ms() {
+	awk 'BEGIN {m = 0} $2 > m {m = $2} END {print m}' "$1"
+}
+
+# opened FILE - the shim logged that svc opened.
+opened() {
+	grep -q "svc: closed -> open" "$1"
+}

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Every way a program learns a connect's outcome is followed to the end and
+# counted once: poll + SO_ERROR, close() of a pending socket (refused or
+# still hanging), a repeated connect(), a blocking connect left by
+# siglongjmp from SIGALRM (wget's way), connects made in a signal handler,
+# a descriptor far above the first chunk, and close_range(). For each, two
+# failures open the breaker and the third attempt is rejected at once.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/connect_lib.sh"
+
+start_server hang hang
+R=$(free_port)
+H=$hang_PORT
+conn_config "$T/c.ini" "127.0.0.1:$R 127.0.0.1:$H" open_timeout=30s
+
+# check MODE PORT FIRST ARG - two attempts behave as without the shim
+# (FIRST), then the breaker is open and the third fails at once.
+check() {
+	rm -rf "$XDG_RUNTIME_DIR"/*
+	connector "$T/c.ini" "$1" "$2" 3 "$4" >"$T/out" 2>"$T/err" || fail "$1: connector failed"
+	opened "$T/err" || fail "$1 on $2: breaker did not open: $(cat "$T/err")"
+	assert_eq "$(errnos <"$T/out")" "$3 $3 ECONNREFUSED" "$1 on port $2"
+	_last=$(tail -n 1 "$T/out" | cut -d' ' -f2)
+	assert_lt "$_last" 50 "$1: the rejected attempt should not wait"
+}
+
+check nonblock "$R" ECONNREFUSED 300
+check nonblock "$H" ETIMEDOUT 300
+check abandon "$R" EINPROGRESS 100
+check abandon "$H" EINPROGRESS 200
+check repeat "$R" ECONNREFUSED 0
+check longjmp "$R" ECONNREFUSED 200
+check longjmp "$H" EINTR 200
+check handler "$R" ECONNREFUSED 0
+check highfd "$R" ECONNREFUSED 300
+check highfd "$H" ETIMEDOUT 300
+
+# close_range() over three pending connects records three failures.
+rm -rf "$XDG_RUNTIME_DIR"/*
+conn_config "$T/c3.ini" "127.0.0.1:$H" failure_threshold=3 open_timeout=30s
+connector "$T/c3.ini" closerange "$H" 1 3 >/dev/null 2>"$T/err"
+opened "$T/err" || fail "close_range: three abandoned connects should open the breaker"
+rm -rf "$XDG_RUNTIME_DIR"/*
+connector "$T/c3.ini" closerange "$H" 1 2 >/dev/null 2>"$T/err"
+opened "$T/err" && fail "close_range: two abandoned connects must not open a threshold of 3"
+exit 0
