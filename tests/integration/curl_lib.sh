@@ -59,3 +59,9 @@ served() {
 field() {
 	printf '%s\n' "$1" | sed -n "s/.*$2=\([^ ]*\).*/\1/p"
 }
+
+# served_is PORT N - true once the server at PORT has answered N requests
+# (for wait_until, which would otherwise see the count of when it started).
+served_is() {
+	[ "$(served "$1")" -eq "$2" ]
+}

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,6 +149,45 @@ static void test_full_table_refuses_new_handles_but_updates_known_ones(void **st
 	assert_true(cb_curltrack_put(handle(CB_CURLTRACK_CAPACITY), &t));
 }
 
+#define THREADS 8
+#define ROUNDS  2000
+
+/* Each thread owns 16 handles and churns them; what it reads back must
+ * always be its own last write. */
+static void *churn(void *arg)
+{
+	unsigned base = (unsigned)(uintptr_t)arg * 16;
+	char host[32];
+	struct cb_curl_target out;
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		unsigned i = base + r % 16;
+		snprintf(host, sizeof(host), "t%u-r%u", i, r);
+		struct cb_curl_target t = target(host, (uint16_t)r);
+		if (!cb_curltrack_put(handle(i), &t) || !cb_curltrack_get(handle(i), &out) ||
+		    strcmp(out.host, host) != 0 || out.url_port != (uint16_t)r)
+			return (void *)1;
+		if (r % 3 == 0) {
+			cb_curltrack_forget(handle(i));
+			if (cb_curltrack_get(handle(i), &out))
+				return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+static void test_threads_see_their_own_records_under_churn(void **state)
+{
+	(void)state;
+	pthread_t t[THREADS];
+	for (uintptr_t i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn, (void *)i), 0);
+	for (int i = 0; i < THREADS; i++) {
+		void *bad = NULL;
+		pthread_join(t[i], &bad);
+		assert_null(bad);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +201,8 @@ int main(void)
 	                test_survivors_stay_reachable_after_neighbours_are_deleted, forget_all),
 	        cmocka_unit_test_teardown(
 	                test_full_table_refuses_new_handles_but_updates_known_ones, forget_all),
+	        cmocka_unit_test_teardown(test_threads_see_their_own_records_under_churn,
+	                                  forget_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
