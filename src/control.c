@@ -373,8 +373,9 @@ static void apply_owner_and_mode(int fd, const char *path, const struct cb_globa
 		else
 			(void)!lchown(path, (uid_t)-1, g->state_group);
 	}
+	/* The lock file: nobody outside owner and group may hold it. */
 	if (fd >= 0)
-		(void)!fchmod(fd, g->state_mode & 0666);
+		(void)!fchmod(fd, g->state_mode & 0660);
 	else
 		(void)!chmod(path, socket_mode(g));
 }
@@ -386,7 +387,7 @@ static int take_lock(const char *sock, const struct cb_global_config *g)
 	if (snprintf(path, sizeof(path), "%s.lock", sock) >= (int)sizeof(path))
 		return -1;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-	              g->state_mode & 0666);
+	              g->state_mode & 0660);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {

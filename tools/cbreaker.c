@@ -18,6 +18,13 @@ static const struct command commands[] = {
         {"check-config", cb_cmd_check_config, "[-c FILE]",
          "validate the configuration: exit 0, or print file:line errors and exit 1"},
         {"run", cb_cmd_run, "[-c FILE] -- CMD [ARGS...]", "run CMD under the shim"},
+        {"status", cb_cmd_status, "[NAME] [--json]", "breakers as a table (or JSON)"},
+        {"watch", cb_cmd_watch, "", "live view of the table, refreshed every second"},
+        {"events", cb_cmd_events, "", "state changes as they happen, one JSON object a line"},
+        {"metrics", cb_cmd_metrics, "", "Prometheus text exposition"},
+        {"reset", cb_cmd_reset, "NAME|--all", "close a breaker and clear its counters"},
+        {"force-open", cb_cmd_force_open, "NAME", "reject every call until reset"},
+        {"disable", cb_cmd_disable, "NAME", "never reject (until reset)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

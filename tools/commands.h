@@ -6,5 +6,12 @@
 
 int cb_cmd_check_config(int argc, char **argv);
 int cb_cmd_run(int argc, char **argv);
+int cb_cmd_status(int argc, char **argv);
+int cb_cmd_watch(int argc, char **argv);
+int cb_cmd_events(int argc, char **argv);
+int cb_cmd_metrics(int argc, char **argv);
+int cb_cmd_reset(int argc, char **argv);
+int cb_cmd_force_open(int argc, char **argv);
+int cb_cmd_disable(int argc, char **argv);
 
 #endif

@@ -1,0 +1,374 @@
+/* client.c - the `cbreaker` commands' way to the breakers (see client.h):
+ * the control socket with bounded waits, else the state file. */
+#include "client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+
+#define REPLY_TIMEOUT_MS 5000 /* a live server answers in milliseconds */
+#define REPLY_MAX        (16u << 20)
+
+int cb_client_fail(const struct cb_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "cbreaker: %s: ", c->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o)
+{
+	static struct cb_diag diag; /* ~10 KB: off the stack */
+	memset(c, 0, sizeof(*c));
+	memset(&diag, 0, sizeof(diag));
+	c->cmd = cmd;
+	c->cfg_path = cb_opts_config(o);
+	c->cfg = cb_config_load(c->cfg_path, &diag);
+	if (!c->cfg)
+		snprintf(c->cfg_error, sizeof(c->cfg_error), "%s",
+		         diag.count ? diag.msg[0] : "cannot load the configuration");
+	if (c->cfg && cb_store_state_path(c->cfg, c->state, sizeof(c->state)) != 0)
+		return cb_client_fail(c, "state file path too long");
+	if (o->socket) {
+		if (strlen(o->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return cb_client_fail(c, "socket path too long: %s", o->socket);
+		snprintf(c->socket, sizeof(c->socket), "%s", o->socket);
+		return 0;
+	}
+	if (!c->cfg)
+		return cb_client_fail(c, "%s", c->cfg_error);
+	if (c->cfg->global.state_file_kind == CB_PATH_NONE)
+		return 0; /* each process has its own socket: only -s can name one */
+	if (cb_store_socket_path(c->cfg, c->socket, sizeof(c->socket)) != 0)
+		return cb_client_fail(c, "socket path too long");
+	return 0;
+}
+
+void cb_client_close(struct cb_client *c)
+{
+	cb_config_free(c->cfg);
+	c->cfg = NULL;
+}
+
+/* A connected socket with `line` sent, -1 with *offline when nobody
+ * listens, -1 after printing otherwise. */
+static int connect_and_send(struct cb_client *c, const char *line, bool *offline)
+{
+	*offline = false;
+	if (!c->socket[0]) {
+		*offline = true;
+		return -1;
+	}
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, c->socket, strlen(c->socket));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		cb_client_fail(c, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int err = errno;
+		close(fd);
+		/* A dead server's socket (refused), none yet, or one we may not
+		 * reach: the state file answers the same questions. */
+		if (err == ENOENT || err == ECONNREFUSED || err == EACCES || err == ENOTDIR) {
+			*offline = true;
+			return -1;
+		}
+		cb_client_fail(c, "%s: %s", c->socket, strerror(err));
+		return -1;
+	}
+	size_t len = strlen(line), off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cb_client_fail(c, "%s: %s", c->socket, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return fd;
+}
+
+enum cb_client_result cb_client_request(struct cb_client *c, const char *line, struct cb_buf *reply)
+{
+	bool offline;
+	char req[CB_CONTROL_MAX_REQUEST + 2];
+	snprintf(req, sizeof(req), "%s\n", line);
+	int fd = connect_and_send(c, req, &offline);
+	if (fd < 0)
+		return offline ? CB_CLIENT_OFFLINE : CB_CLIENT_FAILED;
+	int64_t deadline = cb_now_ms() + REPLY_TIMEOUT_MS;
+	for (;;) {
+		int64_t left = deadline - cb_now_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+			close(fd);
+			cb_client_fail(c, "%s: no reply within %d s", c->socket,
+			               REPLY_TIMEOUT_MS / 1000);
+			return CB_CLIENT_FAILED;
+		}
+		char chunk[16384];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cb_client_fail(c, "%s: %s", c->socket, strerror(errno));
+			close(fd);
+			return CB_CLIENT_FAILED;
+		}
+		if (n == 0)
+			break;
+		cb_buf_add(reply, chunk, (size_t)n);
+		if (reply->failed || reply->len > REPLY_MAX) {
+			close(fd);
+			cb_client_fail(c, "reply too large");
+			return CB_CLIENT_FAILED;
+		}
+	}
+	close(fd);
+	if (reply->len == 0) {
+		cb_client_fail(c, "%s: the server closed without answering", c->socket);
+		return CB_CLIENT_FAILED;
+	}
+	return CB_CLIENT_OK;
+}
+
+int cb_client_stream(struct cb_client *c, const char *line, bool *offline)
+{
+	char req[CB_CONTROL_MAX_REQUEST + 2];
+	snprintf(req, sizeof(req), "%s\n", line);
+	return connect_and_send(c, req, offline);
+}
+
+/* An offline command needs the configuration: it names the breakers. */
+static int need_config(struct cb_client *c)
+{
+	if (!c->cfg)
+		return cb_client_fail(c,
+		                      "nothing serves %s, and without the configuration the state "
+		                      "file cannot be read: %s",
+		                      c->socket, c->cfg_error);
+	if (!c->state[0])
+		return cb_client_fail(c,
+		                      "breakers are private to each process (state_file = none) "
+		                      "and nothing serves %s: give the process's socket with -s",
+		                      c->socket[0] ? c->socket : "a socket");
+	return 0;
+}
+
+/* The message for a state file we could not open, with the owner when
+ * permission was the reason. */
+static int attach_failed(struct cb_client *c, const char *err)
+{
+	struct stat sb;
+	if (stat(c->state, &sb) == 0 && geteuid() != 0 && sb.st_uid != geteuid() &&
+	    access(c->state, W_OK) != 0)
+		return cb_client_fail(
+		        c, "permission denied: you are uid %u, the state belongs to uid %u",
+		        (unsigned)geteuid(), (unsigned)sb.st_uid);
+	return cb_client_fail(c, "%s", err);
+}
+
+int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (need_config(c))
+		return 1;
+	char err[512];
+	if (access(c->state, F_OK) == 0) {
+		v->st = cb_store_attach(c->state, false, err, sizeof(err));
+		if (!v->st)
+			return cb_client_fail(c, "%s", err);
+	}
+	size_t n = c->cfg->n_breakers;
+	v->rb = calloc(n ? n : 1, sizeof(*v->rb));
+	if (!v->rb) {
+		cb_client_view_close(v);
+		return cb_client_fail(c, "out of memory");
+	}
+	v->page.mono_now_ms = cb_now_ms();
+	v->page.wall_now_ms = cb_wall_ms();
+	for (size_t i = 0; i < n; i++) {
+		const struct cb_breaker_config *bc = &c->cfg->breakers[i];
+		const struct cb_slot *slot = v->st ? cb_store_find(v->st, bc->name, false) : NULL;
+		cb_render_collect(&v->rb[i], bc, slot, v->page.mono_now_ms);
+	}
+	v->page.config_path = c->cfg->path;
+	v->page.state_path = c->state;
+	v->page.pid = 0;
+	v->page.n = n;
+	v->page.breakers = v->rb;
+	return 0;
+}
+
+void cb_client_view_close(struct cb_client_view *v)
+{
+	cb_store_close(v->st);
+	free(v->rb);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Adds a transition the tool made to the event ring, as the shim does. */
+static void publish(struct cb_store *st, const char *name, const struct cb_transition *tr,
+                    const struct cb_env *env)
+{
+	struct cb_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.wall_ms = env->wall_ms;
+	ev.pid = env->pid;
+	ev.from = (uint8_t)tr->from;
+	ev.to = (uint8_t)tr->to;
+	ev.cause = (uint8_t)tr->cause;
+	ev.count = tr->count;
+	ev.rate = tr->rate;
+	ev.retry_in_ms = tr->retry_in_ms;
+	ev.last_error = tr->last_error;
+	snprintf(ev.breaker, sizeof(ev.breaker), "%s", name);
+	memcpy(ev.last_address, tr->last_address, sizeof(ev.last_address));
+	cb_store_push_event(st, &ev);
+}
+
+/* Applies verb to one breaker's slot; false when the store is full. */
+static bool change_one(struct cb_store *st, const struct cb_breaker_config *bc, const char *verb)
+{
+	struct cb_slot *slot = cb_store_find(st, bc->name, true);
+	if (!slot)
+		return false;
+	struct cb_env env = {
+	        .now_ms = cb_now_ms(),
+	        .wall_ms = cb_wall_ms(),
+	        .pid = (uint32_t)getpid(),
+	        .random = (uint64_t)cb_now_ms() * 0x9E3779B97F4A7C15ULL,
+	};
+	struct cb_transition tr;
+	memset(&tr, 0, sizeof(tr));
+	if (strcmp(verb, "reset") == 0)
+		cb_breaker_reset(slot, bc, &env, &tr);
+	else
+		cb_breaker_force(slot, strcmp(verb, "disable") == 0 ? CB_DISABLED : CB_FORCED_OPEN,
+		                 &env, &tr);
+	if (tr.happened)
+		publish(st, bc->name, &tr, &env);
+	return true;
+}
+
+static const struct cb_breaker_config *config_breaker(const struct cb_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_breakers; i++)
+		if (strcmp(cfg->breakers[i].name, name) == 0)
+			return &cfg->breakers[i];
+	return NULL;
+}
+
+/* The state file for writing: attached, or created as the shim would. */
+static struct cb_store *open_for_change(struct cb_client *c)
+{
+	char err[512];
+	if (access(c->state, F_OK) == 0) {
+		struct cb_store *st = cb_store_attach(c->state, true, err, sizeof(err));
+		if (!st)
+			attach_failed(c, err);
+		return st;
+	}
+	struct cb_store *st = cb_store_open(c->cfg, err, sizeof(err));
+	if (st && !cb_store_is_shared(st)) {
+		cb_store_close(st);
+		st = NULL;
+	}
+	if (!st)
+		cb_client_fail(c, "%s", err[0] ? err : "out of memory");
+	return st;
+}
+
+int cb_client_change_offline(struct cb_client *c, const char *verb, const char *name,
+                             struct cb_buf *reply)
+{
+	if (need_config(c))
+		return 1;
+	bool all = strcmp(name, "*") == 0;
+	const struct cb_breaker_config *bc = all ? NULL : config_breaker(c->cfg, name);
+	if (!all && !bc)
+		return cb_client_fail(c, "unknown breaker \"%s\"", name);
+	struct cb_store *st = open_for_change(c);
+	if (!st)
+		return 1;
+	bool ok = true;
+	if (all) {
+		cb_buf_puts(reply, "{\"ok\":true,\"reset\":[");
+		for (size_t i = 0; i < c->cfg->n_breakers; i++) {
+			ok = change_one(st, &c->cfg->breakers[i], verb) && ok;
+			cb_buf_puts(reply, i ? "," : "");
+			cb_render_json_string(reply, c->cfg->breakers[i].name);
+		}
+		cb_buf_puts(reply, "]}\n");
+	} else {
+		ok = change_one(st, bc, verb);
+		struct cb_slot *slot = cb_store_find(st, bc->name, false);
+		uint64_t word = slot ? atomic_load(&slot->state) : 0;
+		cb_buf_puts(reply, "{\"ok\":true,\"breaker\":");
+		cb_render_json_string(reply, bc->name);
+		cb_buf_printf(reply, ",\"state\":\"%s\"}\n",
+		              cb_state_name((enum cb_state)(word & 0xff)));
+	}
+	cb_store_close(st);
+	if (!ok)
+		return cb_client_fail(c, "the state file %s has no room left", c->state);
+	return 0;
+}
+
+/* Copies the JSON string starting after its opening quote, unescaping
+ * \" \\ \n and \uXXXX (ASCII only); false when unterminated. */
+static bool json_unquote(const char *p, char *out, size_t len)
+{
+	size_t o = 0;
+	for (; *p && *p != '"'; p++) {
+		char ch = *p;
+		if (ch == '\\' && p[1]) {
+			p++;
+			ch = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+			if (*p == 'u' && strlen(p) >= 5) {
+				char hex[5] = {p[1], p[2], p[3], p[4], '\0'};
+				ch = (char)strtol(hex, NULL, 16);
+				p += 4;
+			}
+		}
+		if (o + 1 < len)
+			out[o++] = ch;
+	}
+	if (len)
+		out[o] = '\0';
+	return *p == '"';
+}
+
+bool cb_client_reply_field(const char *reply, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *p = strstr(reply, pat);
+	return p && json_unquote(p + strlen(pat), out, len);
+}
+
+bool cb_client_reply_error(const char *reply, char *msg, size_t len)
+{
+	return strncmp(reply, "{\"error\":", 9) == 0 &&
+	       cb_client_reply_field(reply, "error", msg, len);
+}

@@ -1,0 +1,162 @@
+/* cmd_events.c - `cbreaker events`: state changes as they happen, one JSON
+ * object a line, until interrupted. Streams from the live server; when
+ * there is none, or it goes away, follows the state file's event ring
+ * itself from the last event shown, so no change is missed across a
+ * change of server. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "commands.h"
+
+#define FOLLOW_MS 100 /* how often the ring is read when following the file */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct follower {
+	uint64_t last_seq;
+	bool seen; /* last_seq is from an event shown */
+	char line[8192];
+	size_t len;
+};
+
+/* Prints complete lines from the stream and remembers the last seq. */
+static void take(struct follower *f, const char *data, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f->len + 1 < sizeof(f->line))
+			f->line[f->len++] = data[i];
+		if (data[i] != '\n')
+			continue;
+		f->line[f->len] = '\0';
+		fputs(f->line, stdout);
+		uint64_t seq;
+		if (sscanf(f->line, "{\"seq\":%" SCNu64, &seq) == 1) {
+			f->last_seq = seq;
+			f->seen = true;
+		}
+		f->len = 0;
+	}
+}
+
+/* Streams from the server until it or the user ends it: 0 when it
+ * ended, 1 on an error reply. */
+static int stream(struct cb_client *c, int fd, struct follower *f)
+{
+	while (!stop) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 250) <= 0)
+			continue;
+		char chunk[4096];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (!f->seen && strncmp(chunk, "{\"error\":", 9) == 0) {
+			char msg[512];
+			chunk[n < (ssize_t)sizeof(chunk) ? n : n - 1] = '\0';
+			if (cb_client_reply_error(chunk, msg, sizeof(msg)))
+				return cb_client_fail(c, "%s", msg);
+		}
+		take(f, chunk, (size_t)n);
+	}
+	return 0;
+}
+
+static void nap(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Follows the state file's ring (waiting for the file to appear). */
+static int follow_file(struct cb_client *c, struct follower *f)
+{
+	if (!c->cfg || !c->state[0])
+		return 0; /* private breakers: nothing outlives the server */
+	struct cb_store *st = NULL;
+	char err[512];
+	while (!stop && !st) {
+		if (access(c->state, F_OK) == 0) {
+			st = cb_store_attach(c->state, false, err, sizeof(err));
+			if (!st)
+				return cb_client_fail(c, "%s", err);
+		} else {
+			nap(FOLLOW_MS);
+		}
+	}
+	if (!st)
+		return 0;
+	uint64_t after = f->seen ? f->last_seq : cb_store_last_event_seq(st);
+	struct cb_buf out = {0};
+	while (!stop) {
+		struct cb_event ev[32];
+		size_t n = cb_store_read_events(st, after, ev, 32);
+		for (size_t i = 0; i < n; i++) {
+			cb_render_event_json(&out, &ev[i]);
+			after = ev[i].seq;
+		}
+		if (out.len) {
+			fputs(out.data, stdout);
+			out.len = 0;
+		}
+		if (n < 32)
+			nap(FOLLOW_MS);
+	}
+	cb_buf_free(&out);
+	cb_store_close(st);
+	return 0;
+}
+
+int cb_cmd_events(int argc, char **argv)
+{
+	struct cb_opts o;
+	int rc = cb_opts_parse(argc, argv, NULL, &o);
+	if (rc)
+		return rc;
+	if (o.argc) {
+		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
+		cb_opts_free(&o);
+		return rc;
+	}
+	struct cb_client c;
+	rc = cb_client_open(&c, "events", &o);
+	cb_opts_free(&o);
+	if (rc)
+		return rc;
+	/* No SA_RESTART: Ctrl-C must cut a wait short. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	static struct follower f;
+	bool offline = false;
+	int fd = cb_client_stream(&c, "events", &offline);
+	if (fd >= 0) {
+		rc = stream(&c, fd, &f);
+		close(fd);
+	} else if (!offline) {
+		rc = 1;
+	}
+	if (!rc && !stop)
+		rc = follow_file(&c, &f);
+	cb_client_close(&c);
+	return rc;
+}
