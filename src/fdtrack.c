@@ -222,6 +222,13 @@ int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool 
 	}
 }
 
+int cb_fdtrack_judge_abandoned(const struct cb_breaker_config *c, int64_t age_ms, bool sibling_won,
+                               int *failure_err)
+{
+	return cb_fdtrack_judge_tcp(c, TCPS_SYN_SENT, false, age_ms, sibling_won, true,
+	                            failure_err);
+}
+
 int cb_fdtrack_judge_so_error(const struct cb_breaker_config *c, int so_error, int tcp_state,
                               bool retransmitted, int64_t age_ms, int *failure_err)
 {

@@ -33,7 +33,10 @@ union cb_sockaddr_any {
 /* One protected connect in flight. guard.b is its breaker. */
 struct cb_pending {
 	struct cb_guard guard;
-	int64_t start_ms;           /* monotonic, when connect() was called */
+	int64_t start_ms; /* monotonic, when connect() was called */
+	/* The socket's inode: a descriptor closed behind our back (libuv closes
+	 * with a raw system call) and reused shows another one. */
+	uint64_t ino;
 	union cb_sockaddr_any addr; /* the destination, for last_failure */
 };
 
@@ -79,6 +82,12 @@ int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repe
  * without consuming it). */
 int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool retransmitted,
                          int64_t age_ms, bool sibling_won, bool closing, int *failure_err);
+
+/* A connect whose socket was closed without close() being seen (raw
+ * system call) or is being dropped at exit, never having been seen to
+ * succeed: judged like a close while it was still under way. */
+int cb_fdtrack_judge_abandoned(const struct cb_breaker_config *c, int64_t age_ms, bool sibling_won,
+                               int *failure_err);
 
 /* The value the program's own getsockopt(SO_ERROR) returned: 0 is only a
  * success once TCP_INFO shows the socket connected. */

@@ -120,6 +120,7 @@ static int guarded(int fd, const struct sockaddr *addr, socklen_t len, struct cb
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
 	/* Recorded before the call: wget leaves a blocking connect by
 	 * siglongjmp from SIGALRM, and its close() must still find it. */
+	p->ino = cb_shim_socket_ino(fd);
 	bool tracked = cb_fdtrack_put(fd, p, &token);
 	int flags = c->connect_timeout_ms > 0 ? fcntl(fd, F_GETFL) : -1;
 	bool timed_out = false;
@@ -150,7 +151,8 @@ int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	      (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))))
 		return cb_libc_connect(fd, addr, len);
 	uint64_t token;
-	if (cb_fdtrack_peek(fd, &token, NULL))
+	struct cb_pending old;
+	if (cb_fdtrack_peek(fd, &token, &old) && !cb_shim_settle_if_stale(fd, token, &old))
 		return repeated(fd, token, addr, len, saved);
 
 	cb_shim_busy = 1;

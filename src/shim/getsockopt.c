@@ -14,7 +14,8 @@ int cb_shim_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	uint64_t token;
 	struct cb_pending p;
 	if (r != 0 || level != SOL_SOCKET || name != SO_ERROR || cb_shim_busy || !val || !len ||
-	    *len < (socklen_t)sizeof(int) || !cb_fdtrack_peek(fd, &token, &p))
+	    *len < (socklen_t)sizeof(int) || !cb_fdtrack_peek(fd, &token, &p) ||
+	    cb_shim_settle_if_stale(fd, token, &p))
 		return r;
 	int saved = errno;
 	cb_shim_busy = 1;

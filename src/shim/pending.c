@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "real.h"
 #include "shim.h"
@@ -78,26 +79,68 @@ void cb_shim_tcp_state(int fd, int *state, bool *retransmitted)
 	*retransmitted = ti.tcpi_total_retrans > 0 || ti.tcpi_retransmits > 0;
 }
 
+uint64_t cb_shim_socket_ino(int fd)
+{
+	struct stat st;
+	int saved = errno;
+	uint64_t ino = fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	errno = saved;
+	return ino;
+}
+
+static bool sibling_won(const struct cb_pending *p)
+{
+	/* Happy eyeballs closes the loser once a sibling has connected. */
+	return atomic_load_explicit(&p->guard.b->slot->last_success_ms, memory_order_relaxed) >
+	       p->start_ms;
+}
+
+/* Judges a record whose socket is going away (or is gone). */
+static void settle(int fd, uint64_t token, const struct cb_pending *p)
+{
+	int saved = errno;
+	int busy = cb_shim_busy;
+	cb_shim_busy = 1;
+	int err, o;
+	int64_t age = cb_now_ms() - p->start_ms;
+	if (cb_shim_socket_ino(fd) == p->ino) {
+		int state;
+		bool retransmitted;
+		cb_shim_tcp_state(fd, &state, &retransmitted);
+		o = cb_fdtrack_judge_tcp(p->guard.b->cfg, state, retransmitted, age, sibling_won(p),
+		                         true, &err);
+	} else {
+		o = cb_fdtrack_judge_abandoned(p->guard.b->cfg, age, sibling_won(p), &err);
+	}
+	cb_shim_finish(fd, token, o, err);
+	cb_shim_busy = busy;
+	errno = saved;
+}
+
 void cb_shim_settle_closing(int fd)
 {
 	uint64_t token;
 	struct cb_pending p;
-	if (cb_shim_busy || !cb_fdtrack_peek(fd, &token, &p))
-		return;
-	int saved = errno;
-	cb_shim_busy = 1;
-	int state, err;
-	bool retransmitted;
-	cb_shim_tcp_state(fd, &state, &retransmitted);
-	int64_t now = cb_now_ms();
-	/* Happy eyeballs closes the loser once a sibling has connected. */
-	bool sibling_won = atomic_load_explicit(&p.guard.b->slot->last_success_ms,
-	                                        memory_order_relaxed) > p.start_ms;
-	int o = cb_fdtrack_judge_tcp(p.guard.b->cfg, state, retransmitted, now - p.start_ms,
-	                             sibling_won, true, &err);
-	cb_shim_finish(fd, token, o, err);
-	cb_shim_busy = 0;
-	errno = saved;
+	if (!cb_shim_busy && cb_fdtrack_peek(fd, &token, &p))
+		settle(fd, token, &p);
+}
+
+bool cb_shim_settle_if_stale(int fd, uint64_t token, const struct cb_pending *p)
+{
+	if (cb_shim_socket_ino(fd) == p->ino)
+		return false;
+	settle(fd, token, p);
+	return true;
+}
+
+void cb_shim_settle_at_exit(void)
+{
+	uint64_t token;
+	struct cb_pending p;
+	for (int fd = cb_fdtrack_next(0, ~0u); fd >= 0;
+	     fd = cb_fdtrack_next((unsigned int)fd + 1, ~0u))
+		if (cb_fdtrack_peek(fd, &token, &p))
+			settle(fd, token, &p);
 }
 
 void cb_shim_settle_range(unsigned int first, unsigned int last)

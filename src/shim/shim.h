@@ -20,6 +20,12 @@ extern __thread int cb_shim_busy __attribute__((tls_model("initial-exec")));
 int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int cb_shim_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 void cb_shim_settle_closing(int fd);
+void cb_shim_settle_at_exit(void);
+/* True when the record on fd belongs to a socket closed behind our back
+ * (it is then judged and dropped). */
+bool cb_shim_settle_if_stale(int fd, uint64_t token, const struct cb_pending *p);
+/* The inode of the socket on fd, 0 when unknown. */
+uint64_t cb_shim_socket_ino(int fd);
 void cb_shim_settle_range(unsigned int first, unsigned int last);
 void cb_shim_settle_dup(int oldfd, int newfd);
 void cb_shim_learn_addrinfo(const char *node, const struct addrinfo *hints,

@@ -8,6 +8,8 @@
  *   nonblock    non-blocking connect, poll, getsockopt(SO_ERROR) (ARG: wait ms)
  *   abandon     non-blocking connect, close() without looking (ARG: ms to wait first)
  *   repeat      non-blocking connect, then connect() again until it ends
+ *   rawclose    like abandon, but closed with a raw system call (as libuv
+ *               does), so only the descriptor's reuse or exit tells
  *   longjmp     blocking connect cut short by SIGALRM + siglongjmp after ARG ms
  *   handler     each connect made inside a SIGALRM handler
  *   highfd      non-blocking connect on a descriptor above 70000 (or the highest
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,7 +129,7 @@ static void one_nonblock(int fd, int wait_ms)
 	report(err, t0);
 }
 
-static void one_abandon(int wait_ms)
+static void one_abandon(int wait_ms, int raw)
 {
 	long t0 = now_ms();
 	int fd = tcp_socket(1);
@@ -135,7 +138,10 @@ static void one_abandon(int wait_ms)
 		struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	close(fd);
+	if (raw)
+		syscall(SYS_close, fd);
+	else
+		close(fd);
 	report(err, t0);
 }
 
@@ -294,7 +300,9 @@ int main(int argc, char **argv)
 		else if (strcmp(mode, "nonblock") == 0)
 			one_nonblock(tcp_socket(1), arg);
 		else if (strcmp(mode, "abandon") == 0)
-			one_abandon(arg);
+			one_abandon(arg, 0);
+		else if (strcmp(mode, "rawclose") == 0)
+			one_abandon(arg, 1);
 		else if (strcmp(mode, "repeat") == 0)
 			one_repeat();
 		else if (strcmp(mode, "longjmp") == 0)

@@ -3,6 +3,8 @@
 # counted once: poll + SO_ERROR, close() of a pending socket (refused or
 # still hanging), a repeated connect(), a blocking connect left by
 # siglongjmp from SIGALRM (wget's way), connects made in a signal handler,
+# a socket closed by a raw system call (libuv's way: seen when the
+# descriptor is reused, or at exit),
 # a descriptor far above the first chunk, and close_range(). For each, two
 # failures open the breaker and the third attempt is rejected at once.
 . "$(dirname "$0")/lib.sh"
@@ -28,12 +30,19 @@ check nonblock "$R" ECONNREFUSED 300
 check nonblock "$H" ETIMEDOUT 300
 check abandon "$R" EINPROGRESS 100
 check abandon "$H" EINPROGRESS 200
+check rawclose "$H" EINPROGRESS 100
 check repeat "$R" ECONNREFUSED 0
 check longjmp "$R" ECONNREFUSED 200
 check longjmp "$H" EINTR 200
 check handler "$R" ECONNREFUSED 0
 check highfd "$R" ECONNREFUSED 300
 check highfd "$H" ETIMEDOUT 300
+
+# A single connect closed with a raw system call is judged at exit.
+rm -rf "$XDG_RUNTIME_DIR"/*
+conn_config "$T/c1.ini" "127.0.0.1:$H" failure_threshold=1 open_timeout=30s
+connector "$T/c1.ini" rawclose "$H" 1 50 >/dev/null 2>"$T/err"
+opened "$T/err" || fail "rawclose: the abandoned connect should be judged at exit"
 
 # close_range() over three pending connects records three failures.
 rm -rf "$XDG_RUNTIME_DIR"/*
