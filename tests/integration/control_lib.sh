@@ -1,0 +1,80 @@
+# control_lib.sh - sourced after lib.sh by the test_control_*.sh tests:
+# protected processes that keep the shim ticking, and checks of what the
+# control socket and the tool answer.
+PROTECTED=$ROOT/tests/helpers/protected.py
+CTLSOCK=$ROOT/tests/helpers/ctlsock.py
+
+# start_protected NAME CONFIG PORT [ARGS...] - python3 under the shim,
+# connecting to 127.0.0.1:PORT every 100 ms for up to 90 s; sets NAME_PID.
+start_protected() {
+	_n=$1
+	_c=$2
+	_p=$3
+	shift 3
+	# Not through `shim`: a backgrounded function would make $! its subshell.
+	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_c" python3 "$PROTECTED" "$_p" 90 "$@" >"$T/$_n.log" 2>&1 &
+	CB_PIDS="$CB_PIDS $!"
+	eval "${_n}_PID=$!"
+}
+
+# server_pid CONFIG - the pid the live server reports ("null" offline).
+server_pid() {
+	CBREAKER_CONFIG=$1 "$TOOL" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'
+}
+
+# served_by CONFIG PID - true once PID serves the socket.
+served_by() {
+	[ "$(server_pid "$1")" = "$2" ]
+}
+
+# state_of CONFIG NAME - the breaker's state, from `status --json`.
+state_of() {
+	CBREAKER_CONFIG=$1 "$TOOL" status "$2" --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"][0]["state"])'
+}
+
+is_state() {
+	[ "$(state_of "$1" "$2")" = "$3" ]
+}
+
+# check_status_json FILE - every SPEC field of every breaker, with its type.
+check_status_json() {
+	python3 - "$1" <<'PY' || fail "status JSON: see above"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def need(cond, what):
+    if not cond:
+        sys.exit("bad status JSON: " + what + ": " + json.dumps(doc)[:400])
+need(isinstance(doc["config"], str), "config")
+need(doc["state_file"] is None or isinstance(doc["state_file"], str), "state_file")
+need(doc["pid"] is None or isinstance(doc["pid"], int), "pid")
+need(isinstance(doc["breakers"], list) and doc["breakers"], "breakers")
+iso = lambda v: v is None or (isinstance(v, str) and v.endswith("Z") and "T" in v)
+for b in doc["breakers"]:
+    for k in ("name", "state", "mode"):
+        need(isinstance(b[k], str), k)
+    need(b["state"] in ("closed", "open", "half_open", "forced_open", "disabled"), "state value")
+    need(b["mode"] in ("enforce", "observe"), "mode value")
+    need(isinstance(b["hosts"], list) and all(isinstance(h, str) for h in b["hosts"]), "hosts")
+    for k in ("calls", "successes", "failures", "slow", "rejected", "consecutive_failures",
+              "window_calls", "window_failure_rate", "window_slow_rate", "open_timeout_ms",
+              "half_open_inflight", "would_reject"):
+        need(isinstance(b[k], int) and not isinstance(b[k], bool) and b[k] >= 0, k)
+    need(iso(b["opened_at"]), "opened_at")
+    need(iso(b["retry_at"]), "retry_at")
+    need(sorted(b["transitions"]) == sorted(["closed", "open", "half_open", "forced_open", "disabled"]), "transitions keys")
+    need(all(isinstance(v, int) for v in b["transitions"].values()), "transitions values")
+    lf = b["last_failure"]
+    need(lf is None or (iso(lf["time"]) and lf["time"] is not None and
+                        (lf["error"] is None or isinstance(lf["error"], str)) and
+                        (lf["address"] is None or isinstance(lf["address"], str))), "last_failure")
+PY
+}
+
+# check_metrics FILE - promtool accepts it and every family is there.
+check_metrics() {
+	promtool check metrics <"$1" || fail "promtool rejects the metrics: $(cat "$1")"
+	for _f in cbreaker_state cbreaker_calls_total cbreaker_transitions_total cbreaker_retry_after_seconds; do
+		grep -q "^# TYPE $_f " "$1" || fail "metrics lack $_f"
+	done
+}
