@@ -30,9 +30,10 @@ client() {
 	shim "$_cfg" "$HELPERS/curlclient" "$@"
 }
 
-# breaker_field CFG NAME FIELD - one field of `cbreaker status NAME --json`.
+# breaker_field CFG NAME FIELD - one field of `cbreaker status NAME --json`
+# (a dotted FIELD reaches into an object: last_failure.error).
 breaker_field() {
-	cbreaker -c "$1" status "$2" --json | python3 -c '
+	cbreaker status -c "$1" "$2" --json | python3 -c '
 import json, sys
 name, field = sys.argv[1], sys.argv[2]
 def find(o):
@@ -47,7 +48,9 @@ def find(o):
                 return r
     return None
 b = find(json.load(sys.stdin))
-print("" if b is None else b[field])' "$2" "$3"
+for key in field.split("."):
+    b = None if b is None else b[key]
+print("" if b is None else b)' "$2" "$3"
 }
 
 # served PORT - requests the server.py at PORT has answered.

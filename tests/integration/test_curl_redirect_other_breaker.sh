@@ -3,7 +3,7 @@
 # 302 to a dead port of breaker `moved`; the refused connect opens `moved`
 # (threshold 1) while api, which answered, records a success and stays
 # closed even with threshold 1. Later transfers still reach api and are
-# stopped at the connect to `moved`.
+# stopped at the connect to `moved`. Each breaker counts each call once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/curl_lib.sh"
 need curl
@@ -31,4 +31,11 @@ grep -q "moved: closed -> open (1 consecutive failures\{0,1\}; last ECONNREFUSED
 grep -q "api: closed -> open" "$T/err" && fail "api answered; it must not open: $(cat "$T/err")"
 # curl's own message for a refused connect, not the breaker's transfer message
 grep -q "cbreaker: breaker 'api'" "$T/err" && fail "api must not reject: $(cat "$T/err")"
-exit 0
+# counted once each: api three successes; moved one refused connect, then
+# two connects rejected
+assert_eq "$(breaker_field "$T/c.ini" api calls)" 3 "api's calls"
+assert_eq "$(breaker_field "$T/c.ini" api successes)" 3 "api's successes"
+assert_eq "$(breaker_field "$T/c.ini" moved calls)" 1 "moved's calls"
+assert_eq "$(breaker_field "$T/c.ini" moved failures)" 1 "moved's failures"
+assert_eq "$(breaker_field "$T/c.ini" moved rejected)" 2 "moved's rejections"
+
