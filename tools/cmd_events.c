@@ -90,18 +90,23 @@ static int follow_file(struct cb_client *c, struct follower *f)
 		return 0; /* private breakers: nothing outlives the server */
 	struct cb_store *st = NULL;
 	char err[512];
+	bool waited = false;
 	while (!stop && !st) {
 		if (access(c->state, F_OK) == 0) {
 			st = cb_store_attach(c->state, false, err, sizeof(err));
 			if (!st)
 				return cb_client_fail(c, "%s", err);
 		} else {
+			waited = true;
 			nap(FOLLOW_MS);
 		}
 	}
 	if (!st)
 		return 0;
-	uint64_t after = f->seen ? f->last_seq : cb_store_last_event_seq(st);
+	fprintf(stderr, "cbreaker: events: no process serves the socket; following %s\n", c->state);
+	/* Everything in a file created while we waited happened after we
+	 * started. */
+	uint64_t after = f->seen ? f->last_seq : waited ? 0 : cb_store_last_event_seq(st);
 	struct cb_buf out = {0};
 	while (!stop) {
 		struct cb_event ev[32];

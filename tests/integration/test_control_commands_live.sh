@@ -49,9 +49,13 @@ grep -q '^cbreaker_state{breaker="api",state="open"} 1$' "$T/metrics" || fail "o
 cbreaker events >"$T/events" 2>&1 &
 EV=$!
 CB_PIDS="$CB_PIDS $EV"
-sleep 0.3
-assert_eq "$(cbreaker force-open api)" "api: forced_open"
-wait_until 5 grep -q '"to":"forced_open","cause":"operator"' "$T/events"
+# Repeated until the stream (which starts on its own time) has shown one.
+seen_forced() {
+	cbreaker reset api >/dev/null
+	assert_eq "$(cbreaker force-open api)" "api: forced_open"
+	grep -q '"to":"forced_open","cause":"operator"' "$T/events"
+}
+wait_until 5 seen_forced
 assert_eq "$(cbreaker disable api)" "api: disabled"
 assert_eq "$(state_of "$T/cb.ini" api)" disabled
 assert_eq "$(cbreaker reset api)" "api: closed"
