@@ -7,8 +7,8 @@ protected.py PORT [SECONDS] [--fork] [--close-all-after S]
   --fork               fork once at start; parent and child both loop
   --close-all-after S  after S seconds close every descriptor above 2 once,
                        as daemons do, then carry on
-Prints "ready" once its first connect was made, and "closed" after
-closing its descriptors.
+Prints "ready PID" once its first connect was made (each process, after
+--fork), and "closed" after closing its descriptors.
 """
 import os
 import socket
@@ -37,7 +37,7 @@ def main():
         finally:
             s.close()
         if first:
-            print("ready", flush=True)
+            print("ready %d" % os.getpid(), flush=True)
             first = False
         if close_after is not None and time.monotonic() - start > close_after:
             os.closerange(3, 4096)

@@ -5,14 +5,15 @@ PROTECTED=$ROOT/tests/helpers/protected.py
 CTLSOCK=$ROOT/tests/helpers/ctlsock.py
 
 # start_protected NAME CONFIG PORT [ARGS...] - python3 under the shim,
-# connecting to 127.0.0.1:PORT every 100 ms for up to 90 s; sets NAME_PID.
+# connecting to 127.0.0.1:PORT every 100 ms for up to $PROTECTED_SECONDS
+# (default 90) seconds; sets NAME_PID.
 start_protected() {
 	_n=$1
 	_c=$2
 	_p=$3
 	shift 3
 	# Not through `shim`: a backgrounded function would make $! its subshell.
-	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_c" python3 "$PROTECTED" "$_p" 90 "$@" >"$T/$_n.log" 2>&1 &
+	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_c" python3 "$PROTECTED" "$_p" "${PROTECTED_SECONDS:-90}" "$@" >"$T/$_n.log" 2>&1 &
 	CB_PIDS="$CB_PIDS $!"
 	eval "${_n}_PID=$!"
 }

@@ -46,7 +46,8 @@ cbreaker metrics >"$T/metrics" || fail "metrics exit $?"
 check_metrics "$T/metrics"
 grep -q '^cbreaker_state{breaker="api",state="open"} 1$' "$T/metrics" || fail "open not in metrics"
 
-cbreaker events >"$T/events" 2>&1 &
+# "$TOOL", not the function: $! must be the tool itself.
+"$TOOL" events >"$T/events" 2>&1 &
 EV=$!
 CB_PIDS="$CB_PIDS $EV"
 # Repeated until the stream (which starts on its own time) has shown one.

@@ -20,7 +20,8 @@ cbreaker status >"$T/table" || fail "status without a state file: exit $?"
 grep -Eq '^web +closed +0/0 ' "$T/table" || fail "table: $(cat "$T/table")"
 ls "$XDG_RUNTIME_DIR" | grep -q state && fail "status created a state file"
 
-cbreaker events >"$T/events" 2>&1 &
+# "$TOOL", not the function: $! must be the tool itself.
+"$TOOL" events >"$T/events" 2>&1 &
 EV=$!
 CB_PIDS="$CB_PIDS $EV"
 # Changes are repeated until the follower (which starts on its own time)

@@ -1,0 +1,59 @@
+#!/bin/sh
+# With state_file = none each process keeps its own breakers and serves
+# its own socket (the pid is in its name); the tool reaches it with -s.
+# Without -s the tool explains why it cannot find it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/control_lib.sh"
+need python3
+
+PORT=$(free_port)
+write_config "$T/cb.ini" <<EOF
+[global]
+state_file = none
+[api]
+hosts = 127.0.0.1:$PORT
+failure_threshold = 3
+EOF
+export CBREAKER_CONFIG="$T/cb.ini"
+start_protected a "$T/cb.ini" "$PORT"
+start_protected b "$T/cb.ini" "$PORT"
+sock_of() { ls "$XDG_RUNTIME_DIR"/cbreaker-*-"$1".sock; }
+wait_until 10 sock_of "$a_PID"
+wait_until 10 sock_of "$b_PID"
+SA=$(sock_of "$a_PID")
+SB=$(sock_of "$b_PID")
+
+cbreaker status -s "$SA" --json >"$T/a.json"
+check_status_json "$T/a.json"
+grep -q "\"pid\":$a_PID" "$T/a.json" || fail "a's socket answered for another process"
+grep -q '"state_file":null' "$T/a.json" || fail "private state shows a file"
+assert_eq "$(cbreaker force-open api -s "$SA")" "api: forced_open"
+cbreaker status -s "$SB" --json | grep -q '"state":"forced_open"' && fail "b's breaker changed with a's"
+cbreaker metrics -s "$SB" | grep -q '^cbreaker_state{breaker="api",state="forced_open"} 0$' ||
+	fail "b's metrics"
+
+set +e
+cbreaker status 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "status without -s"
+grep -q 'state_file = none' "$T/err" || fail "message: $(cat "$T/err")"
+
+# A killed process leaves its socket behind: refused, so the tool says
+# that nothing serves it.
+kill -9 "$a_PID"
+wait "$a_PID" 2>/dev/null || true
+set +e
+cbreaker status -s "$SA" 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "status of a dead process"
+grep -q 'nothing serves' "$T/err" || fail "message: $(cat "$T/err")"
+
+# One that exits normally takes its socket with it.
+PROTECTED_SECONDS=2 start_protected c "$T/cb.ini" "$PORT"
+wait_until 10 sock_of "$c_PID"
+SC=$(sock_of "$c_PID")
+wait "$c_PID" || fail "c failed: $(cat "$T/c.log")"
+test -e "$SC" && fail "socket left behind by a normal exit"
+true
