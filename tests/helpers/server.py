@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Loopback servers for the integration tests.
 
-server.py http PORTFILE   HTTP on 127.0.0.1; GET /_control/... steers it:
+server.py http PORTFILE [PORT]
+                          HTTP on 127.0.0.1; GET /_control/... steers it:
                           status/N, retry-after/S, redirect/URL, delay/MS,
                           count (requests served), connections (accepted),
                           reset (counters to 0). Everything else is answered
                           with the current status.
-server.py hang PORTFILE   a listener whose accept queue is full: new SYNs are
+server.py hang PORTFILE [PORT]
+                          a listener whose accept queue is full: new SYNs are
                           dropped, so connects hang until their timeout.
-The chosen port is written to PORTFILE once the server is ready.
+The port is PORT when given (so a service can hang, then heal on the same
+port), else one the kernel picks; it is written to PORTFILE once the
+server is ready.
 """
 import http.server
 import os
@@ -97,13 +101,15 @@ def write_port(path, port):
 
 def main():
     mode, portfile = sys.argv[1], sys.argv[2]
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     if mode == "http":
-        srv = Server(("127.0.0.1", 0), Handler)
+        srv = Server(("127.0.0.1", port), Handler)
         write_port(portfile, srv.server_address[1])
         srv.serve_forever()
     elif mode == "hang":
         lst = socket.socket()
-        lst.bind(("127.0.0.1", 0))
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lst.bind(("127.0.0.1", port))
         lst.listen(0)
         port = lst.getsockname()[1]
         fillers = []
@@ -118,7 +124,7 @@ def main():
         while True:
             time.sleep(3600)
     else:
-        sys.exit("usage: server.py http|hang PORTFILE")
+        sys.exit("usage: server.py http|hang PORTFILE [PORT]")
 
 
 if __name__ == "__main__":
