@@ -7,6 +7,7 @@
 # descriptor is reused, or at exit),
 # a descriptor far above the first chunk, and close_range(). For each, two
 # failures open the breaker and the third attempt is rejected at once.
+# connect_timeout bounds a blocking connect.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 
@@ -37,6 +38,15 @@ check longjmp "$H" EINTR 200
 check handler "$R" ECONNREFUSED 0
 check highfd "$R" ECONNREFUSED 300
 check highfd "$H" ETIMEDOUT 300
+
+# connect_timeout bounds a blocking connect: ETIMEDOUT after 300 ms (the
+# kernel alone would wait minutes), twice, then rejected at once.
+rm -rf "$XDG_RUNTIME_DIR"/*
+conn_config "$T/ct.ini" "127.0.0.1:$H" open_timeout=30s connect_timeout=300ms
+connector "$T/ct.ini" block "$H" 3 >"$T/out" 2>"$T/err"
+assert_eq "$(errnos <"$T/out")" "ETIMEDOUT ETIMEDOUT ECONNREFUSED" "blocking connects with connect_timeout"
+assert_lt "$(max_ms "$T/out")" 1000 "connect_timeout should bound each attempt"
+[ "$(head -n 1 "$T/out" | cut -d' ' -f2)" -ge 280 ] || fail "the first attempt should wait ~300 ms"
 
 # A single connect closed with a raw system call is judged at exit.
 rm -rf "$XDG_RUNTIME_DIR"/*
