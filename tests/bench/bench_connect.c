@@ -2,7 +2,8 @@
  *   (a) no shim: a blocking loopback connect the kernel refuses;
  *   (b) shim loaded, destination matching no breaker (127.0.0.2, another
  *       host than the breaker's), refused by the kernel;
- *   (c) shim loaded, destination whose breaker is open: rejected, no syscall.
+ *   (c) shim loaded, destination whose breaker is open: rejected without
+ *       connecting (one getsockopt(SO_TYPE) remains: UDP must pass).
  * (a) runs in this process; (b) and (c) in a copy of it re-executed with the
  * library preloaded and a configuration of its own. Then the user-space
  * instructions (b) adds to (a), counted by callgrind (deterministic) as the
@@ -232,7 +233,7 @@ int main(int argc, char **argv)
 	printf("  %-46s %10.1f %9.2fx\n", "(a) no shim, 127.0.0.2 refused by the kernel", plain,
 	       1.0);
 	printf("  %-46s %10.1f %9.2fx\n", "(b) shim, 127.0.0.2 matches no breaker", b, b / plain);
-	printf("  %-46s %10.1f %9.2f%%\n", "(c) shim, breaker open: rejected (no syscall)", c,
+	printf("  %-46s %10.1f %9.2f%%\n", "(c) shim, breaker open: rejected", c,
 	       100.0 * c / plain);
 	if (extra >= 0)
 		printf("  user-space instructions added by the shim to (b): %.0f per call "
