@@ -3,12 +3,12 @@
 127.0.0.1:PORT every 100 ms (so the shim ticks and may serve the control
 socket) until SECONDS have passed.
 
-protected.py PORT [SECONDS] [--fork] [--close-all-after S]
-  --fork               fork once at start; parent and child both loop
+protected.py PORT [SECONDS] [--fork-after S] [--close-all-after S]
+  --fork-after S       fork once after S seconds; parent and child both loop
   --close-all-after S  after S seconds close every descriptor above 2 once,
                        as daemons do, then carry on
 Prints "ready PID" once its first connect was made (each process, after
---fork), and "closed" after closing its descriptors.
+--fork-after), and "closed" after closing its descriptors.
 """
 import os
 import socket
@@ -23,8 +23,9 @@ def main():
     close_after = None
     if "--close-all-after" in args:
         close_after = float(args[args.index("--close-all-after") + 1])
-    if "--fork" in args:
-        os.fork()
+    fork_after = None
+    if "--fork-after" in args:
+        fork_after = float(args[args.index("--fork-after") + 1])
     start = time.monotonic()
     first = True
     while time.monotonic() - start < limit:
@@ -39,6 +40,10 @@ def main():
         if first:
             print("ready %d" % os.getpid(), flush=True)
             first = False
+        if fork_after is not None and time.monotonic() - start > fork_after:
+            fork_after = None
+            if os.fork() == 0:
+                first = True
         if close_after is not None and time.monotonic() - start > close_after:
             os.closerange(3, 4096)
             close_after = None

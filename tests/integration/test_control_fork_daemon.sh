@@ -15,16 +15,18 @@ hosts = 127.0.0.1:$PORT
 EOF
 export CBREAKER_CONFIG="$T/cb.ini"
 
-start_protected parent "$T/cb.ini" "$PORT" --fork
+# The parent serves before it forks, so the child inherits the lock's
+# descriptor: if the child kept it, nobody could serve after the parent.
+start_protected parent "$T/cb.ini" "$PORT" --fork-after 2
+wait_until 10 served_by "$T/cb.ini" "$parent_PID"
 two_ready() { [ "$(grep -c '^ready ' "$T/parent.log")" = 2 ]; }
 wait_until 10 two_ready
 child=$(sed -n 's/^ready //p' "$T/parent.log" | grep -vx "$parent_PID")
 CB_PIDS="$CB_PIDS $child"
-wait_until 10 sh -c "[ \"\$(CBREAKER_CONFIG=$T/cb.ini $TOOL status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"pid\"])')\" != None ]"
-first=$(server_pid "$T/cb.ini")
-case "$first" in "$parent_PID") other=$child ;; "$child") other=$parent_PID ;; *) fail "served by $first" ;; esac
-kill -9 "$first"
-wait_until 5 served_by "$T/cb.ini" "$other"
+assert_eq "$(server_pid "$T/cb.ini")" "$parent_PID" "server after the fork"
+kill -9 "$parent_PID"
+wait_until 5 served_by "$T/cb.ini" "$child"
+other=$child
 kill "$other" 2>/dev/null || true
 
 start_protected daemon "$T/cb.ini" "$PORT" --close-all-after 2
