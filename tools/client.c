@@ -10,12 +10,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "control.h"
 
-#define REPLY_TIMEOUT_MS 5000 /* a live server answers in milliseconds */
+/* A live server answers in milliseconds; one that does not (stopped,
+ * swamped) is bypassed: the state file holds the same breakers. */
+#define REPLY_TIMEOUT_MS 2000
 #define REPLY_MAX        (16u << 20)
 
 int cb_client_fail(const struct cb_client *c, const char *fmt, ...)
@@ -81,12 +84,21 @@ static int connect_and_send(struct cb_client *c, const char *line, bool *offline
 		cb_client_fail(c, "socket: %s", strerror(errno));
 		return -1;
 	}
+	/* Bounds a connect that waits for room in a full backlog. */
+	struct timeval tv = {.tv_sec = REPLY_TIMEOUT_MS / 1000, .tv_usec = 0};
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int err = errno;
 		close(fd);
 		/* A dead server's socket (refused), none yet, or one we may not
 		 * reach: the state file answers the same questions. */
 		if (err == ENOENT || err == ECONNREFUSED || err == EACCES || err == ENOTDIR) {
+			*offline = true;
+			return -1;
+		}
+		if (err == EAGAIN || err == EINPROGRESS) {
+			fprintf(stderr, "cbreaker: %s: %s does not answer; using the state file\n",
+			        c->cmd, c->socket);
 			*offline = true;
 			return -1;
 		}
@@ -122,9 +134,11 @@ enum cb_client_result cb_client_request(struct cb_client *c, const char *line, s
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 			close(fd);
-			cb_client_fail(c, "%s: no reply within %d s", c->socket,
-			               REPLY_TIMEOUT_MS / 1000);
-			return CB_CLIENT_FAILED;
+			fprintf(stderr,
+			        "cbreaker: %s: no reply from %s within %d s; using the state "
+			        "file\n",
+			        c->cmd, c->socket, REPLY_TIMEOUT_MS / 1000);
+			return CB_CLIENT_OFFLINE;
 		}
 		char chunk[16384];
 		ssize_t n = read(fd, chunk, sizeof(chunk));
