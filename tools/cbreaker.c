@@ -2,6 +2,7 @@
  * the table below and runs it. --help is generated from the same table,
  * so it lists exactly the commands that exist. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -31,7 +32,8 @@ static const struct command commands[] = {
 
 static void help(FILE *out)
 {
-	fprintf(out, "usage: cbreaker COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+	fprintf(out,
+	        "usage: cbreaker [-c FILE] [-s SOCKET] COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		char head[64];
 		snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].args);
@@ -44,8 +46,44 @@ static void help(FILE *out)
 	        "\n`cbreaker COMMAND --help` shows one command's usage.\n");
 }
 
+/* The common options may also come before the command (`cbreaker -c FILE
+ * status`): they are moved behind the command name, where every command's
+ * option parser looks for them. Returns the new argv (argv + its own
+ * storage), with *argc updated; NULL on a missing option argument. */
+static char **hoist_common_options(int *argc, char **argv)
+{
+	int lead = 1;
+	while (lead + 1 < *argc && (strcmp(argv[lead], "-c") == 0 || strcmp(argv[lead], "-s") == 0))
+		lead += 2;
+	if (lead < *argc && (strcmp(argv[lead], "-c") == 0 || strcmp(argv[lead], "-s") == 0))
+		return NULL;
+	if (lead == 1)
+		return argv;
+	if (lead >= *argc) {
+		*argc = 1; /* options but no command: usage */
+		return argv;
+	}
+	char **out = calloc((size_t)*argc + 1, sizeof(*out));
+	if (!out)
+		return argv;
+	int n = 0;
+	out[n++] = argv[0];
+	out[n++] = argv[lead]; /* the command */
+	for (int i = 1; i < lead; i++)
+		out[n++] = argv[i];
+	for (int i = lead + 1; i < *argc; i++)
+		out[n++] = argv[i];
+	*argc = n;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
+	argv = hoist_common_options(&argc, argv);
+	if (!argv) {
+		fprintf(stderr, "cbreaker: -c and -s need an argument (see cbreaker --help)\n");
+		return CB_EXIT_USAGE;
+	}
 	if (argc < 2) {
 		help(stderr);
 		return CB_EXIT_USAGE;

@@ -101,3 +101,13 @@ cbreaker >/dev/null 2>&1
 rc=$?
 set -e
 assert_eq "$rc" 2 "cbreaker without a command"
+
+# The common options may come before the command too.
+cbreaker -c "$ROOT/conf/cbreaker.ini" check-config >"$T/out" 2>&1 || fail "leading -c: $(cat "$T/out")"
+grep -q "ok, 4 breakers" "$T/out" || fail "leading -c did not reach check-config: $(cat "$T/out")"
+set +e
+cbreaker -c >/dev/null 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 2 "cbreaker -c without its argument"
+assert_eq "$(wc -l <"$T/err")" 1 "one line for: cbreaker -c"
