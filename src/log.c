@@ -174,7 +174,8 @@ void cb_log_format_transition(char *buf, size_t len, const char *breaker,
 		snprintf(why, sizeof(why), "probe failed%s", last);
 		break;
 	case CB_CAUSE_PROBES_SUCCEEDED:
-		snprintf(why, sizeof(why), "%u probes succeeded", tr->count);
+		snprintf(why, sizeof(why), "%u %s succeeded", tr->count,
+		         tr->count == 1 ? "probe" : "probes");
 		break;
 	case CB_CAUSE_OPERATOR:
 		snprintf(why, sizeof(why), "operator");

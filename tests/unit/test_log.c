@@ -60,6 +60,9 @@ static void test_close_line_has_no_retry(void **unused)
 	char buf[256];
 	cb_log_format_transition(buf, sizeof(buf), "api", &tr);
 	assert_string_equal(buf, "api: half_open -> closed (2 probes succeeded)");
+	tr.count = 1;
+	cb_log_format_transition(buf, sizeof(buf), "api", &tr);
+	assert_string_equal(buf, "api: half_open -> closed (1 probe succeeded)");
 }
 
 static void test_error_names_for_each_kind(void **unused)
