@@ -29,6 +29,11 @@
 /* The address filter: one bit per value of an address's top 16 bits. */
 #define TOP_BITS  16
 #define TOP_WORDS ((1u << TOP_BITS) / 64)
+/* The prefix filter: one bit per value of 12 bits of a prefix key's hash.
+ * With a few dozen prefixes most probes for a key that is absent (a near
+ * miss: an address beside a pattern's) end on this bit, without the table. */
+#define KEY_BITS  12
+#define KEY_WORDS ((1u << KEY_BITS) / 64)
 
 struct cb_matcher {
 	struct cb_mtable exact; /* lower-cased name without the trailing dot */
@@ -43,6 +48,8 @@ struct cb_matcher {
 	 * unrelated connects end on this one bit test, without hashing. */
 	uint64_t v4_top[TOP_WORDS];
 	uint64_t v6_top[TOP_WORDS];
+	uint64_t v4_keys[KEY_WORDS]; /* bit key_bit(hash) of each prefix key */
+	uint64_t v6_keys[KEY_WORDS];
 	uint32_t added; /* patterns so far: the next one's order */
 };
 
@@ -142,15 +149,31 @@ static struct words words_masked(struct words w, unsigned len)
 	return (struct words){w.hi & top_bits(len), w.lo & top_bits(len > 64 ? len - 64 : 0)};
 }
 
-/* Key of an address under a /len prefix: the masked words and the length.
- * The hash needs no quality of its own: the table mixes it before use. */
+/* The hash of a prefix key. It needs no quality of its own: the table
+ * mixes it before use. */
+static uint64_t prefix_hash(struct words masked, unsigned len)
+{
+	return masked.hi * 0x9e3779b97f4a7c15ULL ^ masked.lo * 0xc2b2ae3d27d4eb4fULL ^ len;
+}
+
+/* Key of an address under a /len prefix: the masked words and the length. */
 static uint64_t prefix_key(struct words w, unsigned len, uint64_t key[3])
 {
 	w = words_masked(w, len);
 	key[0] = w.hi;
 	key[1] = w.lo;
 	key[2] = len;
-	return w.hi * 0x9e3779b97f4a7c15ULL ^ w.lo * 0xc2b2ae3d27d4eb4fULL ^ len;
+	return prefix_hash(w, len);
+}
+
+static unsigned key_bit(uint64_t hash)
+{
+	return (unsigned)((hash * 0xff51afd7ed558ccdULL) >> (64 - KEY_BITS));
+}
+
+static bool has_bit(const uint64_t *bits, unsigned b)
+{
+	return bits[b / 64] >> (b % 64) & 1;
 }
 
 /* ---- adding patterns ---- */
@@ -360,6 +383,8 @@ static int add_prefix(struct cb_matcher *m, const struct add_ctx *c, const char 
 	uint64_t hash = prefix_key(w, len, key);
 	if (cb_mtable_add(ip.family == AF_INET ? &m->v4 : &m->v6, hash, key, sizeof(key), r) < 0)
 		return fail(c, "out of memory");
+	uint64_t *keys = ip.family == AF_INET ? m->v4_keys : m->v6_keys;
+	keys[key_bit(hash) / 64] |= 1ULL << (key_bit(hash) % 64);
 	uint64_t *top = ip.family == AF_INET ? m->v4_top : m->v6_top;
 	uint32_t first = (uint32_t)(masked.hi >> (64 - TOP_BITS));
 	uint32_t count = len >= TOP_BITS ? 1 : 1u << (TOP_BITS - len);
@@ -516,17 +541,15 @@ struct prefix_hit {
 	unsigned len;
 };
 
-/* The longest prefix holding `ip` with a rule that fits `port`. */
-static struct prefix_hit lookup_prefix(const struct cb_matcher *m, const struct cb_ip *ip,
-                                       uint16_t port)
+/* The longest prefix holding the address `w` with a rule that fits `port`. */
+static struct prefix_hit lookup_words(const struct cb_matcher *m, bool v4, struct words w,
+                                      uint16_t port)
 {
-	bool v4 = ip->family == AF_INET;
 	const struct cb_mtable *t = v4 ? &m->v4 : &m->v6;
 	const uint64_t *lens = v4 ? &m->v4_lens : m->v6_lens;
-	struct words w = words_of(ip);
-	uint32_t top = (uint32_t)(w.hi >> (64 - TOP_BITS));
+	const uint64_t *keys = v4 ? m->v4_keys : m->v6_keys;
 
-	if (!((v4 ? m->v4_top : m->v6_top)[top / 64] >> (top % 64) & 1))
+	if (!has_bit(v4 ? m->v4_top : m->v6_top, (unsigned)(w.hi >> (64 - TOP_BITS))))
 		return (struct prefix_hit){NULL, 0};
 	for (int i = v4 ? 0 : 2; i >= 0; i--) {
 		for (uint64_t bits = lens[i]; bits;) {
@@ -534,15 +557,23 @@ static struct prefix_hit lookup_prefix(const struct cb_matcher *m, const struct 
 			unsigned len = (unsigned)i * 64 + bit;
 			uint64_t key[3];
 			uint64_t hash = prefix_key(w, len, key);
+
+			bits &= ~(1ULL << bit);
+			if (!has_bit(keys, key_bit(hash)))
+				continue;
 			const struct cb_port_rule *r =
 			        cb_mt_entry_rule(cb_mtable_get(t, hash, key, sizeof(key)), port);
-
 			if (r)
 				return (struct prefix_hit){r, len};
-			bits &= ~(1ULL << bit);
 		}
 	}
 	return (struct prefix_hit){NULL, 0};
+}
+
+static struct prefix_hit lookup_prefix(const struct cb_matcher *m, const struct cb_ip *ip,
+                                       uint16_t port)
+{
+	return lookup_words(m, ip->family == AF_INET, words_of(ip), port);
 }
 
 static bool hit_better(struct prefix_hit a, struct prefix_hit b)
@@ -581,14 +612,14 @@ static bool name_as_ip(const char *name, struct cb_ip *ip)
 	return n && cb_ip_parse(s, n, ip) == 0;
 }
 
-int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct sockaddr *addr,
-                      uint16_t port)
+/* Everything but a bare IPv4 address: out of line, so that its stack frame
+ * (a folded name is 2 KiB) costs the common case nothing. */
+static __attribute__((noinline)) int lookup_general(const struct cb_matcher *m, const char *name,
+                                                    const struct sockaddr *addr, uint16_t port)
 {
 	struct cb_ip ips[2];
 	int nips = 0;
 
-	if (!m)
-		return -1;
 	if (name && name[0]) {
 		if (name_as_ip(name, &ips[nips])) {
 			nips++;
@@ -610,6 +641,42 @@ int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct
 			best = h;
 	}
 	return best.rule ? (int)best.rule->breaker : -1;
+}
+
+/* lookup_words for a bare IPv4 address (the common case), with the masking
+ * done in one step: an IPv4 /len keeps the top len bits of hi. */
+static __attribute__((noinline)) int lookup_v4(const struct cb_matcher *m, uint32_t a,
+                                               uint16_t port)
+{
+	for (uint64_t bits = m->v4_lens; bits;) {
+		unsigned len = 63u - (unsigned)__builtin_clzll(bits);
+		struct words w = {(uint64_t)a << 32 & ~(~0ULL >> len), 0};
+		uint64_t hash = prefix_hash(w, len);
+
+		bits &= ~(1ULL << len);
+		if (!has_bit(m->v4_keys, key_bit(hash)))
+			continue;
+		const uint64_t key[3] = {w.hi, 0, len};
+		const struct cb_port_rule *r =
+		        cb_mt_entry_rule(cb_mtable_get(&m->v4, hash, key, sizeof(key)), port);
+		if (r)
+			return (int)r->breaker;
+	}
+	return -1;
+}
+
+int cb_matcher_lookup(const struct cb_matcher *m, const char *name, const struct sockaddr *addr,
+                      uint16_t port)
+{
+	if (!m)
+		return -1;
+	if ((name && name[0]) || !addr || addr->sa_family != AF_INET)
+		return lookup_general(m, name, addr, port);
+	uint32_t a = be32toh(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
+	/* Far from every pattern: no hashing at all. */
+	if (!has_bit(m->v4_top, a >> (32 - TOP_BITS)))
+		return -1;
+	return lookup_v4(m, a, port);
 }
 
 bool cb_matcher_name_relevant(const struct cb_matcher *m, const char *name)

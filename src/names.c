@@ -23,7 +23,7 @@ struct name_entry {
 
 static struct name_entry table[CB_NAMES_SETS][CB_NAMES_WAYS];
 static _Atomic uint64_t next_stamp = 1;
-static _Atomic uint32_t used; /* 0: look-ups return at once */
+_Atomic uint32_t cb_names_used;
 
 struct key {
 	uint32_t family;
@@ -101,7 +101,7 @@ void cb_names_remember(const struct sockaddr *addr, const char *name)
 		return; /* another thread is writing it: its name is as new as ours */
 	atomic_thread_fence(memory_order_release);
 	if (atomic_load_explicit(&victim->family, memory_order_relaxed) == 0)
-		atomic_fetch_add_explicit(&used, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&cb_names_used, 1, memory_order_relaxed);
 	atomic_store_explicit(&victim->family, k.family, memory_order_relaxed);
 	atomic_store_explicit(&victim->key[0], k.words[0], memory_order_relaxed);
 	atomic_store_explicit(&victim->key[1], k.words[1], memory_order_relaxed);
@@ -119,7 +119,7 @@ void cb_names_remember(const struct sockaddr *addr, const char *name)
 bool cb_names_find(const struct sockaddr *addr, char *buf, size_t len)
 {
 	struct key k;
-	if (len == 0 || atomic_load_explicit(&used, memory_order_relaxed) == 0 ||
+	if (len == 0 || atomic_load_explicit(&cb_names_used, memory_order_relaxed) == 0 ||
 	    !make_key(addr, &k))
 		return false;
 	struct name_entry *set = table[set_of(&k)];

@@ -10,8 +10,10 @@
 #ifndef CB_NAMES_H
 #define CB_NAMES_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #define CB_NAMES_SETS 64
@@ -20,6 +22,17 @@
 /* Remembers that `name` resolved to `addr` (AF_INET or AF_INET6; a
  * v4-mapped IPv6 address is stored as IPv4). Other families are ignored. */
 void cb_names_remember(const struct sockaddr *addr, const char *name);
+
+/* Entries in use: 0 until a resolver call is remembered, which happens only
+ * for names some pattern cares about. Read through cb_names_any(). */
+extern _Atomic uint32_t cb_names_used;
+
+/* False when cb_names_find cannot find anything: one load, inline, so that
+ * connect() pays no call for a table that stays empty. */
+static inline bool cb_names_any(void)
+{
+	return atomic_load_explicit(&cb_names_used, memory_order_relaxed) != 0;
+}
 
 /* Copies the name last remembered for addr into buf (truncated to len) and
  * returns true, or returns false. */

@@ -42,6 +42,16 @@ static int fallback_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return (int)syscall(SYS_connect, fd, addr, len);
 }
 
+static int fallback_socket(int domain, int type, int protocol)
+{
+	return (int)syscall(SYS_socket, domain, type, protocol);
+}
+
+static int fallback_dup(int oldfd)
+{
+	return (int)syscall(SYS_dup, oldfd);
+}
+
 static int fallback_close(int fd)
 {
 	return (int)syscall(SYS_close, fd);
@@ -126,16 +136,20 @@ static void *fallback_dlopen(const char *file, int flags)
 	return NULL;
 }
 
+/* The slow half (before resolution) is out of line, so that the wrapper
+ * itself needs no stack frame: a load, a test and a tail jump. */
 #define CB_REAL_WRAPPER(ret, name, params, args)                                                   \
+	static __attribute__((noinline, cold)) ret unresolved_##name params                        \
+	{                                                                                          \
+		cb_real_init();                                                                    \
+		ret(*fn) params = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);                 \
+		return fn ? fn args : fallback_##name args;                                        \
+	}                                                                                          \
 	ret cb_libc_##name params                                                                  \
 	{                                                                                          \
 		ret(*fn) params = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);                 \
-		if (__builtin_expect(fn == NULL, 0)) {                                             \
-			cb_real_init();                                                            \
-			fn = __atomic_load_n(&real_##name, __ATOMIC_ACQUIRE);                      \
-			if (fn == NULL)                                                            \
-				return fallback_##name args;                                       \
-		}                                                                                  \
+		if (__builtin_expect(fn == NULL, 0))                                               \
+			return unresolved_##name args;                                             \
 		return fn args;                                                                    \
 	}
 CB_REAL_FUNCS(CB_REAL_WRAPPER)

@@ -19,7 +19,9 @@
 /* X(return type, name, parameters, arguments) */
 #define CB_REAL_FUNCS(X)                                                                           \
 	X(int, connect, (int fd, const struct sockaddr *addr, socklen_t len), (fd, addr, len))     \
+	X(int, socket, (int domain, int type, int protocol), (domain, type, protocol))             \
 	X(int, close, (int fd), (fd))                                                              \
+	X(int, dup, (int oldfd), (oldfd))                                                          \
 	X(int, close_range, (unsigned int first, unsigned int last, int flags),                    \
 	  (first, last, flags))                                                                    \
 	X(int, dup2, (int oldfd, int newfd), (oldfd, newfd))                                       \

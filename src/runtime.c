@@ -30,7 +30,9 @@ enum init_state { INIT_NOT_TRIED, INIT_RUNNING, INIT_DONE };
 static _Atomic(struct cb_runtime *) current;
 static _Atomic int init_state = INIT_NOT_TRIED;
 static _Atomic int reloading;
-static _Atomic int64_t next_check_ms;
+/* Whole seconds of CLOCK_MONOTONIC_COARSE: comparing tv_sec alone keeps
+ * the per-call test to a load and a compare. */
+static _Atomic int64_t next_check_s;
 static _Atomic uint32_t cached_pid;
 
 /* What the configuration file looked like when last read. */
@@ -43,7 +45,14 @@ static struct {
 
 static __thread uint64_t random_state __attribute__((tls_model("initial-exec")));
 
-#define RELOAD_CHECK_MS 1000
+#define RELOAD_CHECK_S 1 /* SPEC 5: changes picked up within a few seconds */
+
+static int64_t coarse_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
+}
 
 static int64_t coarse_now_ms(void)
 {
@@ -214,8 +223,7 @@ static bool ensure_initialised(void)
 	int saved = errno;
 	load_first();
 	errno = saved;
-	atomic_store_explicit(&next_check_ms, coarse_now_ms() + RELOAD_CHECK_MS,
-	                      memory_order_relaxed);
+	atomic_store_explicit(&next_check_s, coarse_now_s() + RELOAD_CHECK_S, memory_order_relaxed);
 	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
 	return true;
 }
@@ -249,28 +257,42 @@ static void reload_if_changed(void)
 static void periodic(void)
 {
 	int64_t now = coarse_now_ms();
-	int64_t due = atomic_load_explicit(&next_check_ms, memory_order_relaxed);
-	if (now < due || !source.watching)
+	int64_t due = atomic_load_explicit(&next_check_s, memory_order_relaxed);
+	if (now / 1000 < due)
 		return;
-	if (!atomic_compare_exchange_strong(&next_check_ms, &due, now + RELOAD_CHECK_MS))
+	if (!atomic_compare_exchange_strong(&next_check_s, &due, now / 1000 + RELOAD_CHECK_S))
 		return; /* another thread took this turn */
 	int expected = 0;
-	if (!atomic_compare_exchange_strong(&reloading, &expected, 1))
+	if (!source.watching || !atomic_compare_exchange_strong(&reloading, &expected, 1))
 		return;
-	int saved = errno;
 	reload_if_changed();
 	cb_control_tick(atomic_load(&current), now);
-	errno = saved;
 	atomic_store(&reloading, 0);
 }
 
+/* Initialisation and the once-a-second check; errno is kept, so that
+ * cb_runtime_get never changes it and hooks need not save it. */
+static __attribute__((noinline)) const struct cb_runtime *get_slow(void)
+{
+	int saved = errno;
+	const struct cb_runtime *rt = NULL;
+	if (ensure_initialised()) {
+		periodic();
+		rt = atomic_load_explicit(&current, memory_order_acquire);
+	}
+	errno = saved;
+	return rt;
+}
+
+/* Hot path: one load, the coarse clock (vDSO) and a compare. */
 const struct cb_runtime *cb_runtime_get(void)
 {
-	if (atomic_load_explicit(&init_state, memory_order_acquire) != INIT_DONE &&
-	    !ensure_initialised())
-		return NULL;
-	periodic();
-	return atomic_load_explicit(&current, memory_order_acquire);
+	if (__builtin_expect(atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE &&
+	                             coarse_now_s() < atomic_load_explicit(&next_check_s,
+	                                                                   memory_order_relaxed),
+	                     1))
+		return atomic_load_explicit(&current, memory_order_acquire);
+	return get_slow();
 }
 
 void cb_runtime_init_early(void)

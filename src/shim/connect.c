@@ -9,25 +9,34 @@
 #include <string.h>
 
 #include "common.h"
-#include "match.h"
+#include "fdtype.h"
 #include "names.h"
 #include "real.h"
 #include "shim.h"
 
-static const struct cb_breaker_rt *breaker_for(const struct cb_runtime *rt,
-                                               const struct sockaddr *addr)
+static uint16_t port_of(const struct sockaddr *addr)
 {
-	uint16_t port =
-	        ntohs(addr->sa_family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
-	                                         : ((const struct sockaddr_in6 *)addr)->sin6_port);
-	char name[CB_HOST_MAX];
-	bool named =
-	        cb_matcher_has_names(rt->cfg->matcher) && cb_names_find(addr, name, sizeof(name));
-	return cb_runtime_lookup(rt, named ? name : NULL, addr, port);
+	return ntohs(addr->sa_family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
+	                                        : ((const struct sockaddr_in6 *)addr)->sin6_port);
 }
 
+/* A destination some resolver call may have named: out of line, for the
+ * name buffer's sake. */
+static __attribute__((noinline)) const struct cb_breaker_rt *
+lookup_named(const struct cb_runtime *rt, const struct sockaddr *addr)
+{
+	char name[CB_HOST_MAX];
+	bool named = cb_names_find(addr, name, sizeof(name));
+	return cb_runtime_lookup(rt, named ? name : NULL, addr, port_of(addr));
+}
+
+/* A socket recorded at creation is known without a system call; any other
+ * is asked (SO_TYPE changes nothing on the socket). */
 static bool is_stream(int fd)
 {
+	enum cb_fdtype known = cb_fdtype_get(fd);
+	if (known != CB_FDTYPE_UNKNOWN)
+		return known == CB_FDTYPE_STREAM;
 	int type = 0;
 	socklen_t len = sizeof(type);
 	return cb_libc_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
@@ -143,22 +152,20 @@ static int guarded(int fd, const struct sockaddr *addr, socklen_t len, struct cb
 	return r;
 }
 
-int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len)
+static bool is_inet(const struct sockaddr *addr, socklen_t len)
+{
+	return addr && ((addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+	                (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)));
+}
+
+/* A destination with breaker b; errno still as the program left it. Kept
+ * out of line so that the unmatched path stays short. */
+static __attribute__((noinline)) int protected_connect(int fd, const struct sockaddr *addr,
+                                                       socklen_t len, const struct cb_breaker_rt *b)
 {
 	int saved = errno;
-	if (cb_shim_busy || !addr ||
-	    !((addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
-	      (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))))
-		return cb_libc_connect(fd, addr, len);
-	uint64_t token;
-	struct cb_pending old;
-	if (cb_fdtrack_peek(fd, &token, &old) && !cb_shim_settle_if_stale(fd, token, &old))
-		return repeated(fd, token, addr, len, saved);
-
 	cb_shim_busy = 1;
-	const struct cb_runtime *rt = cb_runtime_get();
-	const struct cb_breaker_rt *b = rt ? breaker_for(rt, addr) : NULL;
-	if (!b || !is_stream(fd)) {
+	if (!is_stream(fd)) {
 		cb_shim_busy = 0;
 		errno = saved;
 		return cb_libc_connect(fd, addr, len);
@@ -181,6 +188,47 @@ int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return -1;
 	}
 	return guarded(fd, addr, len, &p, saved);
+}
+
+/* The names table stays empty unless the matcher has name patterns, so most
+ * look-ups go by address alone. */
+static const struct cb_breaker_rt *lookup(const struct sockaddr *addr)
+{
+	cb_shim_busy = 1; /* loading or reloading the configuration calls hooks */
+	const struct cb_runtime *rt = cb_runtime_get();
+	const struct cb_breaker_rt *b = NULL;
+	if (rt)
+		b = cb_names_any() ? lookup_named(rt, addr)
+		                   : cb_runtime_lookup(rt, NULL, addr, port_of(addr));
+	cb_shim_busy = 0;
+	return b;
+}
+
+/* fd has a connect in flight: this call is a repeat of it, unless the
+ * socket behind the record is gone (then judged and dropped). */
+static __attribute__((noinline)) int followed(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int saved = errno;
+	uint64_t token;
+	struct cb_pending old;
+	if (cb_fdtrack_peek(fd, &token, &old) && !cb_shim_settle_if_stale(fd, token, &old))
+		return repeated(fd, token, addr, len, saved);
+	errno = saved;
+	const struct cb_breaker_rt *b = lookup(addr);
+	return b ? protected_connect(fd, addr, len, b) : cb_libc_connect(fd, addr, len);
+}
+
+/* The unmatched path (the common one) changes nothing before the real call:
+ * neither the look-up nor cb_runtime_get touches errno. */
+int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	uint64_t token;
+	if (cb_shim_busy || !is_inet(addr, len))
+		return cb_libc_connect(fd, addr, len);
+	if (cb_fdtrack_peek(fd, &token, NULL))
+		return followed(fd, addr, len);
+	const struct cb_breaker_rt *b = lookup(addr);
+	return b ? protected_connect(fd, addr, len, b) : cb_libc_connect(fd, addr, len);
 }
 
 CB_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)

@@ -1,0 +1,83 @@
+/* fdtype.c - the per-descriptor socket type table (see fdtype.h). */
+#include "fdtype.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#define LIMIT ((unsigned int)CB_FDTYPE_CHUNK * CB_FDTYPE_CHUNKS)
+
+static _Atomic(_Atomic uint8_t *) chunks[CB_FDTYPE_CHUNKS];
+
+enum cb_fdtype cb_fdtype_of_socket(int type)
+{
+	return (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM ? CB_FDTYPE_STREAM
+	                                                               : CB_FDTYPE_OTHER;
+}
+
+static _Atomic uint8_t *chunk(unsigned int idx)
+{
+	return atomic_load_explicit(&chunks[idx], memory_order_acquire);
+}
+
+/* mmap, not malloc: socket() may be called from a signal handler, and a
+ * zero page is a chunk of unknown entries. */
+static _Atomic uint8_t *map_chunk(unsigned int idx)
+{
+	int saved = errno;
+	_Atomic uint8_t *fresh = mmap(NULL, CB_FDTYPE_CHUNK, PROT_READ | PROT_WRITE,
+	                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED) {
+		errno = saved;
+		return NULL;
+	}
+	_Atomic uint8_t *expected = NULL;
+	if (!atomic_compare_exchange_strong(&chunks[idx], &expected, fresh)) {
+		munmap((void *)fresh, CB_FDTYPE_CHUNK); /* another thread mapped it first */
+		fresh = expected;
+	}
+	errno = saved;
+	return fresh;
+}
+
+void cb_fdtype_set(int fd, enum cb_fdtype t)
+{
+	if (fd < 0 || (unsigned int)fd >= LIMIT)
+		return;
+	unsigned int idx = (unsigned int)fd / CB_FDTYPE_CHUNK;
+	_Atomic uint8_t *c = chunk(idx);
+	if (!c && t != CB_FDTYPE_UNKNOWN)
+		c = map_chunk(idx);
+	if (c)
+		atomic_store_explicit(&c[(unsigned int)fd % CB_FDTYPE_CHUNK], (uint8_t)t,
+		                      memory_order_relaxed);
+}
+
+enum cb_fdtype cb_fdtype_get(int fd)
+{
+	if (fd < 0 || (unsigned int)fd >= LIMIT)
+		return CB_FDTYPE_UNKNOWN;
+	_Atomic uint8_t *c = chunk((unsigned int)fd / CB_FDTYPE_CHUNK);
+	return c ? (enum cb_fdtype)atomic_load_explicit(&c[(unsigned int)fd % CB_FDTYPE_CHUNK],
+	                                                memory_order_relaxed)
+	         : CB_FDTYPE_UNKNOWN;
+}
+
+void cb_fdtype_forget_range(unsigned int first, unsigned int last)
+{
+	if (last >= LIMIT)
+		last = LIMIT - 1;
+	for (unsigned int fd = first; fd <= last;) {
+		unsigned int idx = fd / CB_FDTYPE_CHUNK;
+		unsigned int end = idx * CB_FDTYPE_CHUNK + CB_FDTYPE_CHUNK - 1;
+		if (end > last)
+			end = last;
+		_Atomic uint8_t *c = chunk(idx);
+		for (unsigned int i = fd; c && i <= end; i++)
+			atomic_store_explicit(&c[i % CB_FDTYPE_CHUNK], CB_FDTYPE_UNKNOWN,
+			                      memory_order_relaxed);
+		fd = end + 1; /* end < LIMIT, so this cannot wrap */
+	}
+}
