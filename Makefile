@@ -15,7 +15,7 @@ SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 # integration tests run.
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
-            valgrind clang iproute2 tmux procps psmisc libcurl3-gnutls util-linux
+            valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -35,6 +35,7 @@ TOOL_SRC  = $(wildcard tools/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 HELP_SRC  = $(wildcard tests/helpers/*.c)
 BENCH_SRC = $(wildcard tests/bench/*.c)
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 
 # The shim is never built with sanitizers: a sanitizer runtime cannot be
 # preloaded into the unmodified programs the integration tests run.
@@ -45,11 +46,12 @@ TOOL_OBJ  = $(TOOL_SRC:%.c=$(BUILD)/san/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELP_BIN  = $(HELP_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 LIB  = $(BUILD)/libcbreaker.so
 TOOL = $(BUILD)/cbreaker
 
-.PHONY: all check check-run unit integration bench demo install uninstall deps lint format clean
+.PHONY: all check check-run unit integration bench fuzz demo install uninstall deps lint format clean
 all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(wildcard src/*.h src/shim/*.h)
@@ -106,6 +108,23 @@ integration: all $(HELP_BIN)
 
 bench: all $(BENCH_BIN) $(HELP_BIN)
 	@BUILD=$(BUILD) tests/bench/run.sh
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS on a corpus kept in
+# $(BUILD)/fuzz, seeded with the example configurations.
+FUZZ_SECONDS ?= 30
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+	  -DCB_DEFAULT_CONFIG='"/nonexistent"' -o $@ $< $(CORE_SRC) $(INIH_LIBS) -ldl -pthread
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  mkdir -p $$f.corpus && cp conf/*.ini $$f.corpus/ && \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS)s" && \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$f.corpus >$$f.log 2>&1; then \
+	    tail -n 40 $$f.log; echo "fuzz: $$f found a problem (log: $$f.log)"; exit 1; fi; \
+	  grep -E "stat::number_of_executed_units" $$f.log; \
+	done
 
 demo:
 	@$(MAKE) --no-print-directory deps
