@@ -150,10 +150,11 @@ static bool lease_claim(struct cb_slot *s, uint32_t i, uint64_t seen, uint64_t m
 /* A free or expired permit first; only when none is left, one whose owner
  * died (pid_alive is a system call, so it stays off the common path). */
 static int32_t lease_take(struct cb_slot *s, const struct cb_breaker_config *c,
-                          const struct cb_env *env)
+                          const struct cb_env *env, uint64_t *deadline_out)
 {
 	uint32_t n = lease_limit(c);
 	uint64_t deadline = (uint64_t)(env->now_ms + (int64_t)cb_breaker_lease_ms(c));
+	*deadline_out = deadline;
 	uint64_t mine = ((uint64_t)env->pid & LEASE_PID_MASK) << LEASE_PID_SHIFT |
 	                (deadline & LEASE_DEADLINE_MASK);
 	for (uint32_t i = 0; i < n; i++) {
@@ -176,12 +177,11 @@ static int32_t lease_take(struct cb_slot *s, const struct cb_breaker_config *c,
  * deadline rather than its pid (a forked child may finish its parent's call):
  * whoever reclaims a permit does so after its deadline or after its owner
  * died, so the new deadline is later. */
-static void lease_release(struct cb_slot *s, const struct cb_breaker_config *c,
-                          const struct cb_ticket *t)
+static void lease_release(struct cb_slot *s, const struct cb_ticket *t)
 {
 	if (t->lease < 0 || t->lease >= CB_PROBE_LEASES)
 		return;
-	uint64_t deadline = (uint64_t)(t->start_ms + (int64_t)cb_breaker_lease_ms(c));
+	uint64_t deadline = t->lease_deadline_ms;
 	uint64_t v = atomic_load_explicit(&s->leases[t->lease], RELAXED);
 	if (v != 0 && lease_deadline(v) == (deadline & LEASE_DEADLINE_MASK))
 		atomic_compare_exchange_strong_explicit(&s->leases[t->lease], &v, 0,
@@ -224,7 +224,12 @@ static void bucket_add(_Atomic uint64_t *word, uint32_t epoch)
 			atomic_fetch_add_explicit(word, 1, RELAXED);
 			return;
 		}
-		if (BUCKET_COUNT(v) != 0 && (int32_t)(BUCKET_EPOCH(v) - epoch) > 0)
+		/* A newer epoch of this bucket (it comes round every
+		 * CB_WINDOW_BUCKETS) means our call is a window old: drop it.
+		 * A tag further ahead than that was written with a narrower
+		 * bucket (the window grew on a reload): stale, restart it. */
+		int32_t ahead = (int32_t)(BUCKET_EPOCH(v) - epoch);
+		if (BUCKET_COUNT(v) != 0 && ahead > 0 && ahead <= 2 * CB_WINDOW_BUCKETS)
 			return;
 		if (atomic_compare_exchange_weak_explicit(word, &v, (uint64_t)epoch << 32 | 1,
 		                                          RELAXED, RELAXED))
@@ -465,7 +470,7 @@ static bool reject(struct cb_slot *s, const struct cb_breaker_config *c, struct 
 static bool half_open_admit(struct cb_slot *s, const struct cb_breaker_config *c,
                             const struct cb_env *env, struct cb_ticket *t)
 {
-	t->lease = lease_take(s, c, env);
+	t->lease = lease_take(s, c, env, &t->lease_deadline_ms);
 	return t->lease >= 0 ? true : reject(s, c, t);
 }
 
@@ -483,6 +488,7 @@ bool cb_breaker_decide(struct cb_slot *s, const struct cb_breaker_config *c,
 		memset(tr, 0, sizeof(*tr));
 	t->start_ms = env->now_ms;
 	t->lease = -1;
+	t->lease_deadline_ms = 0;
 	t->would_reject = false;
 	uint64_t w = atomic_load_explicit(&s->state, memory_order_acquire);
 	/* A second round only when the open -> half_open CAS lost to another
@@ -523,7 +529,7 @@ void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
 	if (tr)
 		memset(tr, 0, sizeof(*tr));
 	atomic_fetch_add_explicit(&s->calls, 1, RELAXED);
-	lease_release(s, c, t);
+	lease_release(s, t);
 	if (o == CB_OUTCOME_NEUTRAL)
 		return;
 	int64_t now = env->now_ms;

@@ -86,8 +86,10 @@ struct cb_slot {
 struct cb_ticket {
 	uint64_t state_word; /* state and generation the call started in */
 	int64_t start_ms;
-	int32_t lease;     /* index in leases[], -1 when no probe permit */
-	bool would_reject; /* observe mode let through what enforce would not */
+	int32_t lease;              /* index in leases[], -1 when no probe permit */
+	uint64_t lease_deadline_ms; /* the permit's deadline as taken: a reload
+	                             * may change the lease length meanwhile */
+	bool would_reject;          /* observe mode let through what enforce would not */
 };
 
 /* A transition this caller won. */

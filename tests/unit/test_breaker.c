@@ -1129,6 +1129,39 @@ static void test_permit_of_killed_process_reclaimed(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* A reload that widens the window gives smaller epochs: buckets written with
+ * the old, narrower width must read as stale, not as "from the future". */
+static void test_widened_window_still_counts_and_trips_on_rate(void **state)
+{
+	struct rig *r = *state;
+	r->cfg.failure_threshold = 0;
+	r->cfg.failure_rate = 50;
+	r->cfg.min_calls = 10;
+	r->env.now_ms = INT64_C(3) * 24 * 3600 * 1000; /* three days of uptime */
+	fail_n(r, 5);
+	r->cfg.window_ms = 120000; /* reloaded: twice as wide */
+	fail_n(r, 10);
+	struct cb_snapshot snap;
+	cb_breaker_snapshot(&r->slot, &r->cfg, r->env.now_ms, &snap);
+	assert_int_equal(state_of(r), CB_OPEN);
+	assert_true(snap.window_calls >= 10);
+}
+
+/* The permit is freed even when a reload changed the lease length between
+ * the probe's start and its end. */
+static void test_probe_permit_freed_after_reload_changes_lease_length(void **state)
+{
+	struct rig *r = *state;
+	struct cb_ticket probe;
+	to_half_open(r, &probe);
+	r->cfg.connect_timeout_ms = 5000; /* lease length was 30 s, now 5 s */
+	struct cb_transition tr;
+	cb_breaker_record(&r->slot, &r->cfg, &r->env, &probe, CB_OUTCOME_NEUTRAL, NULL, &tr);
+	struct cb_ticket next;
+	assert_true(cb_breaker_decide(&r->slot, &r->cfg, &r->env, &next, &tr));
+	assert_int_equal(next.lease, probe.lease);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1181,6 +1214,10 @@ int main(void)
 	        cmocka_unit_test(test_threads_give_exact_counts_and_one_winner_per_transition),
 	        cmocka_unit_test(test_processes_sharing_a_slot_give_exact_counts),
 	        cmocka_unit_test(test_permit_of_killed_process_reclaimed),
+	        cmocka_unit_test_setup_teardown(test_widened_window_still_counts_and_trips_on_rate,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_probe_permit_freed_after_reload_changes_lease_length, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
