@@ -129,6 +129,20 @@ static struct cb_slot *private_slot(void)
 	return s;
 }
 
+/* The slot a breaker of this name had in the previous runtime on the same
+ * store. Only asked when the store has no slot for it, so that slot was a
+ * private one, and reusing it keeps the breaker's state across the reload. */
+static struct cb_slot *previous_slot(const struct cb_runtime *old, const struct cb_store *store,
+                                     const char *name)
+{
+	if (!old || old->store != store)
+		return NULL;
+	for (uint32_t i = 0; i < old->n; i++)
+		if (strcmp(old->breakers[i].cfg->name, name) == 0)
+			return old->breakers[i].slot;
+	return NULL;
+}
+
 static bool same_state_file(const struct cb_config *a, const struct cb_config *b)
 {
 	char pa[PATH_MAX], pb[PATH_MAX];
@@ -163,6 +177,8 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 		b->rt = rt;
 		b->cfg = &cfg->breakers[i];
 		b->slot = cb_store_find(rt->store, b->cfg->name, true);
+		if (!b->slot)
+			b->slot = previous_slot(old, rt->store, b->cfg->name);
 		if (!b->slot) {
 			cb_log(CB_LOG_WARN,
 			       "%s: no room left in the state file; this breaker stays private to "
