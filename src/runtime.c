@@ -96,10 +96,20 @@ void cb_runtime_env(struct cb_env *env)
 	env->pid_alive = pid_alive;
 }
 
-static void forget_pid_in_child(void)
+static void refresh_pid_in_child(void)
 {
-	atomic_store(&cached_pid, 0);
+	atomic_store(&cached_pid, (uint32_t)getpid());
 	random_state = 0;
+}
+
+/* A vfork() child shares its parent's memory until it execs and runs no
+ * atfork handlers, so its cached pid is still the parent's: such a child
+ * must not reload (the parent's runtime would change under it) nor start a
+ * control server (a thread in the parent's memory that dies at exec). */
+static bool in_vfork_child(void)
+{
+	uint32_t cached = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+	return cached != 0 && cached != (uint32_t)getpid();
 }
 
 static bool same_file_version(const struct stat *a, const struct stat *b)
@@ -235,7 +245,8 @@ static bool ensure_initialised(void)
 	int expected = INIT_NOT_TRIED;
 	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
 		return false; /* running elsewhere (or in this very thread, re-entered) */
-	pthread_atfork(NULL, NULL, forget_pid_in_child);
+	atomic_store(&cached_pid, (uint32_t)getpid());
+	pthread_atfork(NULL, NULL, refresh_pid_in_child);
 	int saved = errno;
 	load_first();
 	errno = saved;
@@ -279,7 +290,8 @@ static void periodic(void)
 	if (!atomic_compare_exchange_strong(&next_check_s, &due, now / 1000 + RELOAD_CHECK_S))
 		return; /* another thread took this turn */
 	int expected = 0;
-	if (!source.watching || !atomic_compare_exchange_strong(&reloading, &expected, 1))
+	if (!source.watching || in_vfork_child() ||
+	    !atomic_compare_exchange_strong(&reloading, &expected, 1))
 		return;
 	reload_if_changed();
 	cb_control_tick(atomic_load(&current), now);
