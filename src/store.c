@@ -11,6 +11,7 @@
 
 #include "store.h"
 #include "store_impl.h"
+#include "store_tool.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -115,21 +116,40 @@ static struct cb_store *private_open(uint32_t capacity)
 	return st;
 }
 
+/* An auto path needs the private directory; the reason it is unusable, in
+ * buf, or NULL. */
+static const char *auto_dir_problem(char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+	return cb_store_private_dir(dir, sizeof(dir), buf, len) == 0 ? NULL : buf;
+}
+
 struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t warnlen)
 {
 	if (warnlen)
 		warn[0] = '\0';
 	uint32_t capacity = cb_store_capacity_for(cfg->n_breakers);
+	const struct cb_global_config *g = &cfg->global;
+	char why[PATH_MAX + 128];
+	if (g->state_file_kind == CB_PATH_AUTO && auto_dir_problem(why, sizeof(why))) {
+		snprintf(warn, warnlen, "state file: %s; breakers stay private to this process",
+		         why);
+		return private_open(capacity);
+	}
 	char path[PATH_MAX];
 	if (cb_store_state_path(cfg, path, sizeof(path)) != 0) {
 		snprintf(warn, warnlen,
 		         "state file: path too long; breakers stay private to this process");
 		return private_open(capacity);
 	}
-	if (!path[0])
+	if (!path[0]) {
+		/* Each process serves its own socket in the private directory. */
+		if (g->socket_kind == CB_PATH_AUTO && auto_dir_problem(why, sizeof(why)))
+			snprintf(warn, warnlen, "control socket: %s; this process serves none",
+			         why);
 		return private_open(capacity);
-	char why[256];
-	struct cb_store *st = cb_store_file_open(path, cfg, true, true, why, sizeof(why));
+	}
+	struct cb_store *st = cb_store_file_open(path, cfg, false, true, true, why, sizeof(why));
 	if (st)
 		return st;
 	if (!why[0]) /* out of memory */
@@ -139,15 +159,22 @@ struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t w
 	return private_open(capacity);
 }
 
-struct cb_store *cb_store_attach(const char *path, bool writable, char *err, size_t errlen)
+struct cb_store *cb_store_attach_for(const char *path, const struct cb_config *cfg, bool writable,
+                                     char *err, size_t errlen)
 {
 	char why[256];
 	if (errlen)
 		err[0] = '\0';
-	struct cb_store *st = cb_store_file_open(path, NULL, false, writable, why, sizeof(why));
+	struct cb_store *st =
+	        cb_store_file_open(path, cfg, true, false, writable, why, sizeof(why));
 	if (!st)
 		snprintf(err, errlen, "state file %s: %s", path, why);
 	return st;
+}
+
+struct cb_store *cb_store_attach(const char *path, bool writable, char *err, size_t errlen)
+{
+	return cb_store_attach_for(path, NULL, writable, err, errlen);
 }
 
 void cb_store_close(struct cb_store *st)

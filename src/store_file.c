@@ -14,12 +14,15 @@
  * group; then any owner is accepted). Then its header must match this build's
  * layout and its size. A refused file is never modified.
  *
+ * The tool (offline mode) applies the same rule and also accepts a file of
+ * root's: an operator reads what root's daemons keep. It never trusts a file
+ * merely because its permissions let it in: a file another user planted at
+ * an explicit path would otherwise show made-up breakers, or swallow a
+ * force-open that protects nothing.
+ *
  * The file's blocks are allocated when it is created (posix_fallocate, not
  * ftruncate): a sparse file on a full tmpfs would raise SIGBUS in the
  * protected program at its first write to a new page of slots.
- *
- * The tool's offline access (no configuration) skips the owner rule and lets
- * the file's permissions decide, but still refuses a world-writable file.
  *
  * The descriptor is closed once mapped: the mapping outlives it, so a daemon
  * that closes every descriptor keeps its breakers. */
@@ -45,18 +48,19 @@ static void reason(char *why, size_t whylen, const char *what, int err)
 }
 
 /* The owner rule above; NULL when the file may be used. */
-static const char *check_owner(const struct stat *sb, const struct cb_config *cfg, char *buf,
-                               size_t len)
+static const char *check_owner(const struct stat *sb, const struct cb_config *cfg, bool as_tool,
+                               char *buf, size_t len)
 {
 	if (sb->st_mode & S_IWOTH)
 		return "writable by any user";
-	if (!cfg || sb->st_uid == geteuid())
+	if (sb->st_uid == geteuid() || (as_tool && sb->st_uid == 0))
 		return NULL;
-	if (cfg->global.has_state_group && sb->st_gid == cfg->global.state_group &&
-	    (sb->st_mode & S_IWGRP))
+	bool group = cfg && cfg->global.has_state_group;
+	if (group && sb->st_gid == cfg->global.state_group && (sb->st_mode & S_IWGRP))
 		return NULL;
-	snprintf(buf, len, "owned by uid %u, not %u%s", (unsigned)sb->st_uid, (unsigned)geteuid(),
-	         cfg->global.has_state_group ? ", and not group-writable by state_group" : "");
+	snprintf(buf, len, "owned by uid %u, not %u%s%s", (unsigned)sb->st_uid, (unsigned)geteuid(),
+	         as_tool && geteuid() != 0 ? " or root" : "",
+	         group ? ", and not group-writable by state_group" : "");
 	return buf;
 }
 
@@ -77,8 +81,8 @@ static struct cb_store *wrap(unsigned char *base, size_t size, bool writable, co
 }
 
 /* Opens an existing file; NULL with errno ENOENT (and why set) when absent. */
-static struct cb_store *open_existing(const char *path, const struct cb_config *cfg, bool writable,
-                                      char *why, size_t whylen)
+static struct cb_store *open_existing(const char *path, const struct cb_config *cfg, bool as_tool,
+                                      bool writable, char *why, size_t whylen)
 {
 	/* O_NONBLOCK: a FIFO planted under the name must not hang the program. */
 	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
@@ -100,7 +104,7 @@ static struct cb_store *open_existing(const char *path, const struct cb_config *
 	else if (!S_ISREG(sb.st_mode))
 		bad = "not a regular file";
 	else
-		bad = check_owner(&sb, cfg, buf, sizeof(buf));
+		bad = check_owner(&sb, cfg, as_tool, buf, sizeof(buf));
 	if (!bad && (uint64_t)sb.st_size < sizeof(struct cb_store_header))
 		bad = "too short for a header (truncated?)";
 	if (bad) {
@@ -197,11 +201,11 @@ static struct cb_store *create_new(const char *path, const struct cb_config *cfg
 	return wrap(base, size, true, path, why, whylen);
 }
 
-struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool create,
-                                    bool writable, char *why, size_t whylen)
+struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool as_tool,
+                                    bool create, bool writable, char *why, size_t whylen)
 {
 	for (int i = 0; i < CREATE_ATTEMPTS; i++) {
-		struct cb_store *st = open_existing(path, cfg, writable, why, whylen);
+		struct cb_store *st = open_existing(path, cfg, as_tool, writable, why, whylen);
 		if (st || errno != ENOENT || !create || !cfg)
 			return st;
 		st = create_new(path, cfg, why, whylen);

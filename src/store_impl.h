@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_tool.h"
 
 /* "CBRKSTAT" read as a little-endian uint64 (the file never leaves the host). */
 #define CB_STORE_MAGIC        0x544154534b524243ULL
@@ -89,12 +90,16 @@ void cb_store_bind(struct cb_store *st, unsigned char *base, size_t size);
 /* Why a mapped header is unusable for a file of file_size bytes, or NULL. */
 const char *cb_store_check_header(const struct cb_store_header *h, uint64_t file_size);
 
-/* The file-backed store at `path` (create when absent and `create`), or NULL
- * with the reason in why (empty only when memory ran out). cfg supplies mode and group; NULL for
- * the tool, which trusts the file's permissions instead of its owner. */
-struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool create,
-                                    bool writable, char *why, size_t whylen);
+/* The file-backed store at `path` (create when absent, `create` and cfg
+ * given), or NULL with the reason in why (empty only when memory ran out).
+ * cfg supplies mode and group (NULL: no state_group); as_tool also trusts a
+ * file owned by root (store_file.c). */
+struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool as_tool,
+                                    bool create, bool writable, char *why, size_t whylen);
 
 uint64_t cb_store_fnv1a64(const char *s);
+
+/* Where the private per-user directories of auto paths are made. */
+#define CB_STORE_AUTO_BASE "/dev/shm"
 
 #endif

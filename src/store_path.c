@@ -2,16 +2,31 @@
  * (SPEC sections 5 and 6). The shim and the tool both call these, so that
  * `cbreaker` finds what the protected programs created.
  *
- * auto state:  $XDG_RUNTIME_DIR (else /dev/shm)/cbreaker-<euid>-<hash>.state,
- *              <hash> = FNV-1a-64 of the configuration's real path in 16 hex
- *              digits: one file per configuration and user.
+ * auto state:  /dev/shm/cbreaker-<euid>/cbreaker-<hash>.state, <hash> =
+ *              FNV-1a-64 of the configuration's real path in 16 hex digits:
+ *              one file per configuration and user.
  * auto socket: the state path with .state replaced by .sock; with
- *              state_file = none, ...-<hash>-<pid>.sock, since each process
- *              then has breakers of its own.
- * explicit socket: %p is replaced by the pid, %% by %. */
+ *              state_file = none, .../cbreaker-<hash>-<pid>.sock, since each
+ *              process then has breakers of its own.
+ * explicit socket: %p is replaced by the pid, %% by %.
+ *
+ * The directory is derived from the effective uid alone, never from the
+ * environment: a cron job (no XDG_RUNTIME_DIR) and a login shell of the same
+ * user must find the same breakers. Not /run/user/<uid> either: it exists
+ * only while the user has a login session, and logind removes it, with any
+ * state in it, at the last logout.
+ *
+ * Names in a world-writable directory are predictable, so another user
+ * could plant a socket or lock file there and answer the tool in the
+ * shim's place. Hence a private directory (mode 0700, owned by the euid,
+ * not a symlink), created on first use and checked on every use; a
+ * directory failing the check gives no auto path at all. Once verified it
+ * stays ours: /dev/shm is sticky, so nobody else can rename or replace it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,23 +43,53 @@ uint64_t cb_store_fnv1a64(const char *s)
 	return h;
 }
 
-/* A relative or empty XDG_RUNTIME_DIR is ignored, as the XDG spec asks. */
-static const char *runtime_dir(void)
-{
-	const char *d = getenv("XDG_RUNTIME_DIR");
-	return d && d[0] == '/' ? d : "/dev/shm";
-}
-
 /* 0 when snprintf's result n fitted in len bytes. */
 static int fits(int n, size_t len)
 {
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* "<dir>/cbreaker-<euid>-<hash>" */
+int cb_store_private_dir(char *buf, size_t len, char *why, size_t whylen)
+{
+	uid_t euid = geteuid();
+	if (whylen)
+		why[0] = '\0';
+	if (fits(snprintf(buf, len, "%s/cbreaker-%u", CB_STORE_AUTO_BASE, (unsigned)euid), len)) {
+		snprintf(why, whylen, "path too long");
+		return -1;
+	}
+	struct stat sb;
+	if (lstat(buf, &sb) != 0) {
+		if (errno != ENOENT || mkdir(buf, 0700) != 0) {
+			snprintf(why, whylen, "cannot create %s: %s", buf, strerror(errno));
+			return -1;
+		}
+		/* The umask may have narrowed it; nobody else can reach it yet. */
+		if (chmod(buf, 0700) != 0 || lstat(buf, &sb) != 0) {
+			snprintf(why, whylen, "cannot set up %s: %s", buf, strerror(errno));
+			return -1;
+		}
+	}
+	if (!S_ISDIR(sb.st_mode))
+		snprintf(why, whylen, "%s is not a directory", buf);
+	else if (sb.st_uid != euid)
+		snprintf(why, whylen, "%s belongs to uid %u, not %u", buf, (unsigned)sb.st_uid,
+		         (unsigned)euid);
+	else if (sb.st_mode & 077)
+		snprintf(why, whylen, "%s has mode %04o; it must be private (0700)", buf,
+		         (unsigned)(sb.st_mode & 07777));
+	else
+		return 0;
+	return -1;
+}
+
+/* "<private dir>/cbreaker-<hash>" */
 static int auto_stem(const struct cb_config *cfg, char *buf, size_t len)
 {
-	return fits(snprintf(buf, len, "%s/cbreaker-%u-%016llx", runtime_dir(), (unsigned)geteuid(),
+	char dir[PATH_MAX], why[PATH_MAX + 64];
+	if (cb_store_private_dir(dir, sizeof(dir), why, sizeof(why)) != 0)
+		return -1;
+	return fits(snprintf(buf, len, "%s/cbreaker-%016llx", dir,
 	                     (unsigned long long)cb_store_fnv1a64(cfg->real_path)),
 	            len);
 }

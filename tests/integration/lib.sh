@@ -13,16 +13,40 @@ HELPERS=$BDIR/helpers
 SERVER=$ROOT/tests/helpers/server.py
 T=$(mktemp -d /tmp/cbtest.XXXXXX)
 chmod 755 "$T"
-# Auto state files and sockets land in the test's own directory.
-export XDG_RUNTIME_DIR="$T/run"
-mkdir -p "$XDG_RUNTIME_DIR"
+# A place for explicit state files and sockets. Auto ones are in the
+# user's private directory (/dev/shm/cbreaker-<euid>/), named from the
+# configuration's real path, so tests never share them; cb_cleanup removes
+# them (auto_clean).
+mkdir -p "$T/run"
 unset CBREAKER_CONFIG LD_PRELOAD http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export no_proxy='*'
 CB_PIDS=""
 
+# auto_stem CONFIG - the auto state path of CONFIG without ".state" (the
+# socket adds ".sock", private breakers "-PID.sock"): FNV-1a-64 of the
+# configuration's real path, as src/store_path.c derives it.
+auto_stem() {
+	python3 -c 'import os, sys
+h = 14695981039346656037
+for b in os.path.realpath(sys.argv[1]).encode():
+    h = ((h ^ b) * 1099511628211) & (2**64 - 1)
+print("/dev/shm/cbreaker-%d/cbreaker-%016x" % (os.geteuid(), h))' "$1"
+}
+
+# auto_clean - removes the auto state files, sockets and locks of every
+# configuration in the test's directory: the next program starts afresh.
+auto_clean() {
+	for _c in "$T"/*.ini; do
+		[ -e "$_c" ] || continue
+		_s=$(auto_stem "$_c")
+		rm -f "$_s".state "$_s".sock "$_s".sock.lock "$_s"-*.sock "$_s"-*.sock.lock
+	done
+}
+
 cb_cleanup() {
 	for p in $CB_PIDS; do kill "$p" 2>/dev/null || true; done
 	for p in $CB_PIDS; do wait "$p" 2>/dev/null || true; done
+	auto_clean
 	rm -rf "$T"
 }
 trap cb_cleanup EXIT

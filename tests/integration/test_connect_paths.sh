@@ -19,7 +19,7 @@ conn_config "$T/c.ini" "127.0.0.1:$R 127.0.0.1:$H" open_timeout=30s
 # check MODE PORT FIRST ARG - two attempts behave as without the shim
 # (FIRST), then the breaker is open and the third fails at once.
 check() {
-	rm -rf "$XDG_RUNTIME_DIR"/*
+	auto_clean
 	connector "$T/c.ini" "$1" "$2" 3 "$4" >"$T/out" 2>"$T/err" || fail "$1: connector failed"
 	opened "$T/err" || fail "$1 on $2: breaker did not open: $(cat "$T/err")"
 	assert_eq "$(errnos <"$T/out")" "$3 $3 ECONNREFUSED" "$1 on port $2"
@@ -41,7 +41,7 @@ check highfd "$H" ETIMEDOUT 300
 
 # connect_timeout bounds a blocking connect: ETIMEDOUT after 300 ms (the
 # kernel alone would wait minutes), twice, then rejected at once.
-rm -rf "$XDG_RUNTIME_DIR"/*
+auto_clean
 conn_config "$T/ct.ini" "127.0.0.1:$H" open_timeout=30s connect_timeout=300ms
 connector "$T/ct.ini" block "$H" 3 >"$T/out" 2>"$T/err"
 assert_eq "$(errnos <"$T/out")" "ETIMEDOUT ETIMEDOUT ECONNREFUSED" "blocking connects with connect_timeout"
@@ -49,17 +49,17 @@ assert_lt "$(max_ms "$T/out")" 1000 "connect_timeout should bound each attempt"
 [ "$(head -n 1 "$T/out" | cut -d' ' -f2)" -ge 280 ] || fail "the first attempt should wait ~300 ms"
 
 # A single connect closed with a raw system call is judged at exit.
-rm -rf "$XDG_RUNTIME_DIR"/*
+auto_clean
 conn_config "$T/c1.ini" "127.0.0.1:$H" failure_threshold=1 open_timeout=30s
 connector "$T/c1.ini" rawclose "$H" 1 50 >/dev/null 2>"$T/err"
 opened "$T/err" || fail "rawclose: the abandoned connect should be judged at exit"
 
 # close_range() over three pending connects records three failures.
-rm -rf "$XDG_RUNTIME_DIR"/*
+auto_clean
 conn_config "$T/c3.ini" "127.0.0.1:$H" failure_threshold=3 open_timeout=30s
 connector "$T/c3.ini" closerange "$H" 1 3 >/dev/null 2>"$T/err"
 opened "$T/err" || fail "close_range: three abandoned connects should open the breaker"
-rm -rf "$XDG_RUNTIME_DIR"/*
+auto_clean
 connector "$T/c3.ini" closerange "$H" 1 2 >/dev/null 2>"$T/err"
 opened "$T/err" && fail "close_range: two abandoned connects must not open a threshold of 3"
 exit 0

@@ -22,7 +22,7 @@ EOF
 chmod 644 "$T/cb.ini"
 export CBREAKER_CONFIG="$T/cb.ini"
 as_nobody() {
-	runuser -u nobody -- env CBREAKER_CONFIG="$T/cb.ini" XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" "$TOOL" "$@"
+	runuser -u nobody -- env CBREAKER_CONFIG="$T/cb.ini" "$TOOL" "$@"
 }
 nobody_refused() {
 	set +e

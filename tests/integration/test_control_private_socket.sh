@@ -17,7 +17,8 @@ EOF
 export CBREAKER_CONFIG="$T/cb.ini"
 start_protected a "$T/cb.ini" "$PORT"
 start_protected b "$T/cb.ini" "$PORT"
-sock_of() { ls "$XDG_RUNTIME_DIR"/cbreaker-*-"$1".sock; }
+STEM=$(auto_stem "$T/cb.ini")
+sock_of() { ls "$STEM-$1.sock"; }
 wait_until 10 sock_of "$a_PID"
 wait_until 10 sock_of "$b_PID"
 SA=$(sock_of "$a_PID")

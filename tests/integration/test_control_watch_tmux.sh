@@ -16,7 +16,7 @@ wait_until 10 served_by "$T/cb.ini" "$app_PID"
 
 SESSION=cbwatch$$
 tmux -L "$SESSION" new-session -d -x 120 -y 20 \
-	"env CBREAKER_CONFIG='$T/cb.ini' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' '$TOOL' watch; echo WATCH-EXIT \$?; sleep 30"
+	"env CBREAKER_CONFIG='$T/cb.ini' '$TOOL' watch; echo WATCH-EXIT \$?; sleep 30"
 stop_tmux() { tmux -L "$SESSION" kill-server 2>/dev/null || true; }
 trap 'stop_tmux; cb_cleanup' EXIT
 screen() { tmux -L "$SESSION" capture-pane -p; }

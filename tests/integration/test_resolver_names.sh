@@ -32,7 +32,7 @@ shim "$T/c.ini" python3 "$T/resolve.py" literal "$R" >"$T/out" 2>"$T/err"
 opened "$T/err" && fail "an unresolved literal address must not match the name pattern"
 
 for how in getaddrinfo gethostbyname; do
-	rm -rf "$XDG_RUNTIME_DIR"/*
+	auto_clean
 	shim "$T/c.ini" python3 "$T/resolve.py" "$how" "$R" >"$T/out" 2>"$T/err"
 	opened "$T/err" || fail "$how: connects to the resolved address should count: $(cat "$T/err")"
 done

@@ -32,6 +32,7 @@
 #include "breaker.h"
 #include "store.h"
 #include "store_impl.h"
+#include "store_tool.h"
 
 #define CHILD_ALARM_S 30 /* a child stuck this long is killed and fails its test */
 
@@ -1011,14 +1012,23 @@ static void test_attach_never_creates_a_missing_file(void **state)
 
 /* ---- derived paths ---- */
 
-static void test_auto_state_path_is_per_configuration_and_user(void **state)
+/* The private directory's auto path for f's configuration: real_path made
+ * unique to this run, so the file it names is this test's alone. */
+static void auto_fixture(struct fixture *f, char *path, size_t len)
+{
+	snprintf(f->cfg.real_path, sizeof(f->cfg.real_path), "%s/test.ini", f->dir);
+	f->cfg.global.state_file_kind = CB_PATH_AUTO;
+	assert_int_equal(cb_store_state_path(&f->cfg, path, len), 0);
+}
+
+static void test_auto_state_path_is_per_configuration_and_user_only(void **state)
 {
 	struct fixture *f = *state;
-	setenv("XDG_RUNTIME_DIR", f->dir, 1);
 	f->cfg.global.state_file_kind = CB_PATH_AUTO;
 	char a[PATH_MAX], a2[PATH_MAX], b[PATH_MAX], want[PATH_MAX];
 	assert_int_equal(cb_store_state_path(&f->cfg, a, sizeof(a)), 0);
-	snprintf(want, sizeof(want), "%s/cbreaker-%u-%016llx.state", f->dir, (unsigned)geteuid(),
+	snprintf(want, sizeof(want), "/dev/shm/cbreaker-%u/cbreaker-%016llx.state",
+	         (unsigned)geteuid(),
 	         (unsigned long long)cb_store_fnv1a64("/etc/cbreaker/test.ini"));
 	assert_string_equal(a, want);
 	assert_int_equal(cb_store_state_path(&f->cfg, a2, sizeof(a2)), 0);
@@ -1028,12 +1038,12 @@ static void test_auto_state_path_is_per_configuration_and_user(void **state)
 	assert_int_equal(cb_store_state_path(&other, b, sizeof(b)), 0);
 	assert_string_not_equal(a, b);
 
-	setenv("XDG_RUNTIME_DIR", "relative/dir", 1); /* ignored, as XDG says */
+	/* The environment plays no part: a cron job and a login shell of the
+	 * same user share the breakers. */
+	setenv("XDG_RUNTIME_DIR", f->dir, 1);
 	assert_int_equal(cb_store_state_path(&f->cfg, b, sizeof(b)), 0);
-	assert_int_equal(strncmp(b, "/dev/shm/cbreaker-", 18), 0);
 	unsetenv("XDG_RUNTIME_DIR");
-	assert_int_equal(cb_store_state_path(&f->cfg, b, sizeof(b)), 0);
-	assert_int_equal(strncmp(b, "/dev/shm/cbreaker-", 18), 0);
+	assert_string_equal(b, a);
 
 	f->cfg.global.state_file_kind = CB_PATH_NONE;
 	assert_int_equal(cb_store_state_path(&f->cfg, b, sizeof(b)), 0);
@@ -1041,29 +1051,130 @@ static void test_auto_state_path_is_per_configuration_and_user(void **state)
 	assert_int_equal(cb_store_state_path(&other, b, 10), -1); /* does not fit */
 }
 
-static void test_auto_store_is_created_at_the_auto_path(void **state)
+static void test_auto_store_is_created_in_a_private_directory(void **state)
 {
 	struct fixture *f = *state;
-	setenv("XDG_RUNTIME_DIR", f->dir, 1);
-	f->cfg.global.state_file_kind = CB_PATH_AUTO;
 	char path[PATH_MAX];
-	assert_int_equal(cb_store_state_path(&f->cfg, path, sizeof(path)), 0);
+	auto_fixture(f, path, sizeof(path));
 	char warn[512] = "x";
 	struct cb_store *st = cb_store_open(&f->cfg, warn, sizeof(warn));
-	unsetenv("XDG_RUNTIME_DIR");
 	assert_non_null(st);
 	assert_string_equal(warn, "");
 	assert_string_equal(cb_store_path(st), path);
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
+	*strrchr(path, '/') = '\0';
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	assert_int_equal(sb.st_uid, geteuid());
+	assert_string_equal(cb_store_path(st) + strlen(path), strrchr(cb_store_path(st), '/'));
+	assert_int_equal(unlink(cb_store_path(st)), 0);
 	cb_store_close(st);
+}
+
+/* Child of the test below, as `uid`: 0 when every unsafe form of its
+ * private directory was refused, or the number of the check that failed. */
+static int refuse_unsafe_dirs_as(uid_t uid)
+{
+	if (setresuid(uid, uid, uid) != 0)
+		return 1;
+	char dir[PATH_MAX], why[PATH_MAX + 128], path[PATH_MAX];
+	if (cb_store_private_dir(dir, sizeof(dir), why, sizeof(why)) != 0)
+		return 2; /* created afresh: fine */
+	struct cb_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.global.state_file_kind = CB_PATH_AUTO;
+	cfg.global.socket_kind = CB_PATH_AUTO;
+	strcpy(cfg.real_path, "/etc/cbreaker/test.ini");
+	int rc = 0;
+	char warn[512];
+	if (chmod(dir, 0755) != 0)
+		rc = 3;
+	else if (cb_store_state_path(&cfg, path, sizeof(path)) != -1 ||
+	         cb_store_socket_path(&cfg, path, sizeof(path)) != -1)
+		rc = 4; /* readable by others: refused */
+	else {
+		struct cb_store *st = cb_store_open(&cfg, warn, sizeof(warn));
+		if (!st || cb_store_is_shared(st) || !strstr(warn, "must be private"))
+			rc = 5;
+		cb_store_close(st);
+	}
+	if (!rc && (rmdir(dir) != 0 || symlink("/tmp", dir) != 0))
+		rc = 6;
+	else if (!rc && cb_store_state_path(&cfg, path, sizeof(path)) != -1)
+		rc = 7; /* a symlink, even to a sticky directory: refused */
+	unlink(dir);
+	rmdir(dir);
+	return rc;
+}
+
+static void test_auto_path_refused_when_its_directory_is_not_private(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* needs another uid whose directory it may spoil */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(CHILD_ALARM_S);
+		_exit(refuse_unsafe_dirs_as(54321)); /* a uid nobody uses */
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_attach_refuses_a_file_owned_by_another_user(void **state)
+{
+	struct fixture *f = *state;
+	if (geteuid() != 0)
+		skip(); /* needs to give the file away */
+	cb_store_close(open_ok(f));
+	assert_int_equal(chown(f->path, 65534, 65534), 0);
+	char err[512] = "";
+	assert_null(cb_store_attach(f->path, false, err, sizeof(err)));
+	assert_non_null(strstr(err, "owned by uid 65534"));
+	/* ... unless the configuration shares it with the file's group. */
+	f->cfg.global.has_state_group = true;
+	f->cfg.global.state_group = 65534;
+	assert_null(cb_store_attach_for(f->path, &f->cfg, false, err, sizeof(err)));
+	assert_int_equal(chmod(f->path, 0660), 0);
+	struct cb_store *st = cb_store_attach_for(f->path, &f->cfg, false, err, sizeof(err));
+	assert_non_null(st);
+	cb_store_close(st);
+	assert_null(cb_store_attach(f->path, false, err, sizeof(err)));
+}
+
+static void test_attach_trusts_a_file_of_root(void **state)
+{
+	struct fixture *f = *state;
+	if (geteuid() != 0)
+		skip();
+	cb_store_close(open_ok(f));
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(CHILD_ALARM_S);
+		char err[512];
+		if (setresuid(65534, 65534, 65534) != 0)
+			_exit(1);
+		struct cb_store *st = cb_store_attach(f->path, false, err, sizeof(err));
+		_exit(st ? 0 : 2);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_socket_path_follows_the_state_path(void **state)
 {
 	struct fixture *f = *state;
-	setenv("XDG_RUNTIME_DIR", f->dir, 1);
 	char st[PATH_MAX], so[PATH_MAX], want[PATH_MAX];
 	f->cfg.global.state_file_kind = CB_PATH_AUTO;
 	assert_int_equal(cb_store_state_path(&f->cfg, st, sizeof(st)), 0);
@@ -1077,7 +1188,6 @@ static void test_socket_path_follows_the_state_path(void **state)
 	snprintf(want, sizeof(want), "%.*s-%d.sock", (int)(strlen(st) - strlen(".state")), st,
 	         (int)getpid());
 	assert_string_equal(so, want);
-	unsetenv("XDG_RUNTIME_DIR");
 
 	/* An explicit state path not ending in .state gets .sock appended. */
 	f->cfg.global.state_file_kind = CB_PATH_EXPLICIT;
@@ -1143,8 +1253,11 @@ int main(void)
 	        T(test_group_shared_file_of_another_owner_is_accepted),
 	        T(test_attach_reads_an_existing_file_read_only),
 	        T(test_attach_never_creates_a_missing_file),
-	        T(test_auto_state_path_is_per_configuration_and_user),
-	        T(test_auto_store_is_created_at_the_auto_path),
+	        T(test_auto_state_path_is_per_configuration_and_user_only),
+	        T(test_auto_path_refused_when_its_directory_is_not_private),
+	        T(test_attach_refuses_a_file_owned_by_another_user),
+	        T(test_attach_trusts_a_file_of_root),
+	        T(test_auto_store_is_created_in_a_private_directory),
 	        T(test_socket_path_follows_the_state_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
