@@ -1,5 +1,13 @@
 /* client.c - the `cbreaker` commands' way to the breakers (see client.h):
- * the control socket with bounded waits, else the state file. */
+ * the control socket with bounded waits, else the state file.
+ *
+ * Whoever answers on the socket must be someone whose word on these
+ * breakers counts (SO_PEERCRED): the caller's own uid, root, the state
+ * file's owner, or a member of its state_group. A socket path in a
+ * directory others can write could otherwise be served by anyone: the
+ * tool would show their made-up breakers and report a reset that never
+ * happened. Such a server is refused outright, not bypassed for the state
+ * file: an operator must learn that someone is impersonating the service. */
 #include "client.h"
 
 #include <errno.h>
@@ -15,6 +23,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "store_tool.h"
 
 /* A live server answers in milliseconds; one that does not (stopped,
  * swamped) is bypassed: the state file holds the same breakers. */
@@ -32,6 +41,15 @@ int cb_client_fail(const struct cb_client *c, const char *fmt, ...)
 	return 1;
 }
 
+/* An auto path fails when the private directory is unusable: say why. */
+static int path_failed(struct cb_client *c, const char *what)
+{
+	char dir[PATH_MAX], why[PATH_MAX + 128];
+	if (cb_store_private_dir(dir, sizeof(dir), why, sizeof(why)) != 0)
+		return cb_client_fail(c, "no private directory for the state: %s", why);
+	return cb_client_fail(c, "%s path too long", what);
+}
+
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o)
 {
 	static struct cb_diag diag; /* ~10 KB: off the stack */
@@ -44,7 +62,7 @@ int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o
 		snprintf(c->cfg_error, sizeof(c->cfg_error), "%s",
 		         diag.count ? diag.msg[0] : "cannot load the configuration");
 	if (c->cfg && cb_store_state_path(c->cfg, c->state, sizeof(c->state)) != 0)
-		return cb_client_fail(c, "state file path too long");
+		return path_failed(c, "state file");
 	if (o->socket) {
 		if (strlen(o->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 			return cb_client_fail(c, "socket path too long: %s", o->socket);
@@ -56,7 +74,7 @@ int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o
 	if (c->cfg->global.state_file_kind == CB_PATH_NONE)
 		return 0; /* each process has its own socket: only -s can name one */
 	if (cb_store_socket_path(c->cfg, c->socket, sizeof(c->socket)) != 0)
-		return cb_client_fail(c, "socket path too long");
+		return path_failed(c, "socket");
 	return 0;
 }
 
@@ -64,6 +82,22 @@ void cb_client_close(struct cb_client *c)
 {
 	cb_config_free(c->cfg);
 	c->cfg = NULL;
+}
+
+/* The peer's credentials check (see the top of the file). */
+static bool trusted_server(const struct cb_client *c, const struct ucred *cr)
+{
+	if (cr->uid == geteuid() || cr->uid == 0)
+		return true;
+	struct stat sb;
+	if (!c->state[0] || stat(c->state, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_mode & S_IWOTH))
+		return false;
+	if (cr->uid == sb.st_uid)
+		return true;
+	const struct cb_global_config *g = c->cfg ? &c->cfg->global : NULL;
+	return g && g->has_state_group && sb.st_gid == g->state_group && (sb.st_mode & S_IWGRP) &&
+	       cr->gid == g->state_group;
 }
 
 /* A connected socket with `line` sent, -1 with *offline when nobody
@@ -103,6 +137,16 @@ static int connect_and_send(struct cb_client *c, const char *line, bool *offline
 			return -1;
 		}
 		cb_client_fail(c, "%s: %s", c->socket, strerror(err));
+		return -1;
+	}
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 || !trusted_server(c, &cr)) {
+		close(fd);
+		fprintf(stderr,
+		        "cbreaker: the control socket %s is served by uid %d, not by the state's "
+		        "owner; refusing to trust it\n",
+		        c->socket, crlen == sizeof(cr) ? (int)cr.uid : -1);
 		return -1;
 	}
 	size_t len = strlen(line), off = 0;
@@ -209,9 +253,16 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 		return 1;
 	char err[512];
 	if (access(c->state, F_OK) == 0) {
-		v->st = cb_store_attach(c->state, false, err, sizeof(err));
+		v->st = cb_store_attach_for(c->state, c->cfg, false, err, sizeof(err));
 		if (!v->st)
-			return cb_client_fail(c, "%s", err);
+			return attach_failed(c, err);
+	} else if (!c->quiet) {
+		/* Every breaker is then closed with zero counts, which is the
+		 * truth, but the user should know nothing was read. */
+		fprintf(stderr,
+		        "cbreaker: no state yet: no process has used this configuration (state "
+		        "file %s does not exist)\n",
+		        c->state);
 	}
 	size_t n = c->cfg->n_breakers;
 	v->rb = calloc(n ? n : 1, sizeof(*v->rb));
@@ -298,7 +349,7 @@ static struct cb_store *open_for_change(struct cb_client *c)
 {
 	char err[512];
 	if (access(c->state, F_OK) == 0) {
-		struct cb_store *st = cb_store_attach(c->state, true, err, sizeof(err));
+		struct cb_store *st = cb_store_attach_for(c->state, c->cfg, true, err, sizeof(err));
 		if (!st)
 			attach_failed(c, err);
 		return st;

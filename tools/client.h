@@ -20,6 +20,7 @@ struct cb_client {
 	char cfg_error[CB_DIAG_LEN];
 	char socket[PATH_MAX]; /* "" when socket = off */
 	char state[PATH_MAX];  /* "" when state_file = none */
+	bool quiet;            /* no notice that the state file does not exist yet */
 };
 
 /* Loads the configuration and works out both paths. Without -s the
@@ -42,7 +43,8 @@ enum cb_client_result cb_client_request(struct cb_client *c, const char *line,
 int cb_client_stream(struct cb_client *c, const char *line, bool *offline);
 
 /* Offline view: the state file attached read-only (or nothing yet: every
- * breaker shows closed with zero counts). */
+ * breaker shows closed with zero counts, after a notice on stderr unless
+ * c->quiet). */
 struct cb_client_view {
 	struct cb_store *st; /* NULL when there is no state file yet */
 	struct cb_render_breaker *rb;

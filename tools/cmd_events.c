@@ -2,7 +2,13 @@
  * object a line, until interrupted. Streams from the live server; when
  * there is none, or it goes away, follows the state file's event ring
  * itself from the last event shown, so no change is missed across a
- * change of server. */
+ * change of server.
+ *
+ * SIGPIPE is ignored (the stream socket must not kill us), so a reader
+ * that went away (`cbreaker events | head -n 1`) is noticed by hand: a
+ * failed write, or the pipe's POLLERR while no event comes. Then the
+ * command ends with status 0, as a command killed by SIGPIPE would
+ * look to the shell's pipeline. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -15,10 +21,12 @@
 
 #include "client.h"
 #include "commands.h"
+#include "store_tool.h"
 
 #define FOLLOW_MS 100 /* how often the ring is read when following the file */
 
 static volatile sig_atomic_t stop;
+static bool write_failed; /* stdout is gone or broken: stop quietly */
 
 static void on_signal(int sig)
 {
@@ -33,6 +41,30 @@ struct follower {
 	size_t len;
 };
 
+/* Flushes stdout; false (and stop set) once writing failed. Any error,
+ * not only EPIPE: nothing more can be shown either way. */
+static bool flushed(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return true;
+	write_failed = true;
+	stop = 1;
+	return false;
+}
+
+/* True when stdout is a pipe whose reader has gone (POLLERR on its write
+ * end); false for files and terminals, which never report it. */
+static bool reader_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		write_failed = true;
+		stop = 1;
+		return true;
+	}
+	return false;
+}
+
 /* Prints complete lines from the stream and remembers the last seq. */
 static void take(struct follower *f, const char *data, size_t n)
 {
@@ -43,6 +75,8 @@ static void take(struct follower *f, const char *data, size_t n)
 			continue;
 		f->line[f->len] = '\0';
 		fputs(f->line, stdout);
+		if (!flushed())
+			return;
 		uint64_t seq;
 		if (sscanf(f->line, "{\"seq\":%" SCNu64, &seq) == 1) {
 			f->last_seq = seq;
@@ -56,7 +90,7 @@ static void take(struct follower *f, const char *data, size_t n)
  * ended, 1 on an error reply. */
 static int stream(struct cb_client *c, int fd, struct follower *f)
 {
-	while (!stop) {
+	while (!stop && !reader_gone()) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 250) <= 0)
 			continue;
@@ -91,9 +125,9 @@ static int follow_file(struct cb_client *c, struct follower *f)
 	struct cb_store *st = NULL;
 	char err[512];
 	bool waited = false;
-	while (!stop && !st) {
+	while (!stop && !st && !reader_gone()) {
 		if (access(c->state, F_OK) == 0) {
-			st = cb_store_attach(c->state, false, err, sizeof(err));
+			st = cb_store_attach_for(c->state, c->cfg, false, err, sizeof(err));
 			if (!st)
 				return cb_client_fail(c, "%s", err);
 		} else {
@@ -108,7 +142,7 @@ static int follow_file(struct cb_client *c, struct follower *f)
 	 * started. */
 	uint64_t after = f->seen ? f->last_seq : waited ? 0 : cb_store_last_event_seq(st);
 	struct cb_buf out = {0};
-	while (!stop) {
+	while (!stop && !reader_gone()) {
 		struct cb_event ev[32];
 		size_t n = cb_store_read_events(st, after, ev, 32);
 		for (size_t i = 0; i < n; i++) {
@@ -118,6 +152,8 @@ static int follow_file(struct cb_client *c, struct follower *f)
 		if (out.len) {
 			fputs(out.data, stdout);
 			out.len = 0;
+			if (!flushed())
+				break;
 		}
 		if (n < 32)
 			nap(FOLLOW_MS);
@@ -163,5 +199,5 @@ int cb_cmd_events(int argc, char **argv)
 	if (!rc && !stop)
 		rc = follow_file(&c, &f);
 	cb_client_close(&c);
-	return rc;
+	return write_failed ? 0 : rc;
 }

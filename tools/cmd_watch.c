@@ -1,6 +1,7 @@
 /* cmd_watch.c - `cbreaker watch`: the status table, cleared and redrawn
  * every second until interrupted, from the live server or the state file
- * (whichever answers at each refresh). */
+ * (whichever answers at each refresh). A reader that went away (a pipe)
+ * ends it with status 0, as SIGPIPE would have, had it not been ignored. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,12 @@ static void frame(struct cb_client *c, bool color, struct cb_buf *out, char *src
 	struct cb_client_view v;
 	if (cb_client_view_open(c, &v) == 0) {
 		cb_render_status_table(out, &v.page, NULL, color);
+		snprintf(src, srclen, "no process serving; %s %s",
+		         v.st ? "read from" : "no state yet at", c->state);
 		cb_client_view_close(&v);
+		return;
 	}
-	snprintf(src, srclen, "no process serving; read from %s", c->state);
+	snprintf(src, srclen, "no process serving; cannot read %s", c->state);
 }
 
 int cb_cmd_watch(int argc, char **argv)
@@ -61,6 +65,7 @@ int cb_cmd_watch(int argc, char **argv)
 	cb_opts_free(&o);
 	if (rc)
 		return rc;
+	c.quiet = true; /* the frame's header says it; stderr would spoil the screen */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -81,8 +86,10 @@ int cb_cmd_watch(int argc, char **argv)
 		/* Home and clear, then the whole frame in one write. */
 		printf("\033[H\033[2Jcbreaker watch  %s  %s  (%s; Ctrl-C quits)\n\n%s", clock,
 		       c.cfg_path, src, out.data ? out.data : "");
-		fflush(stdout);
+		bool gone = fflush(stdout) != 0 || ferror(stdout);
 		cb_buf_free(&out);
+		if (gone)
+			break;
 		struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
 		nanosleep(&ts, NULL);
 	}
