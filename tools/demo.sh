@@ -29,9 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# The state file and control socket go to the demo's own directory.
-export XDG_RUNTIME_DIR="$D/run"
-mkdir -p "$XDG_RUNTIME_DIR"
 unset LD_PRELOAD http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export no_proxy='*' NO_COLOR=1
 
@@ -91,7 +88,12 @@ status() {
 }
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The state file and control socket go to the demo's own directory, so
+# that nothing is left behind.
 cat >"$D/demo.ini" <<EOF
+[global]
+state_file = $D/demo.state
+socket = $D/demo.sock
 [inventory]
 hosts = 127.0.0.1:$PORT
 failure_threshold = 3

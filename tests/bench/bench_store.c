@@ -2,7 +2,7 @@
  * size for 50, 1,000 and 10,000 breakers, and the time to create a state
  * file, to open and map an existing one, to open a private store, and to
  * find a slot by name. Files go to a fresh directory under /dev/shm (where
- * state_file = auto puts them without XDG_RUNTIME_DIR). Prints a table;
+ * state_file = auto puts them too). Prints a table;
  * asserts nothing about time. */
 #include <stdio.h>
 #include <stdlib.h>
