@@ -449,25 +449,37 @@ static bool open_listener(struct server *s, const struct cb_global_config *g)
 	return ident_of(s->listen_fd, &s->listen_id);
 }
 
+/* Runs once a second inside some intercepted call, possibly a connect() in
+ * a signal handler: losing the leadership race must cost system calls only
+ * (open, flock, close), never an allocation. */
 static void try_to_serve(const struct cb_runtime *rt, const char *path)
 {
 	const struct cb_global_config *g = &rt->cfg->global;
 	size_t len = strlen(path);
-	struct server *s = len < sizeof(s->path) ? calloc(1, sizeof(*s)) : NULL;
-	if (!s)
+	if (len >= sizeof(((struct server *)NULL)->path))
 		return;
-	s->listen_fd = s->lock_fd = -1;
+	int lock_fd = -1;
+	if (cb_store_is_shared(rt->store)) {
+		lock_fd = take_lock(path, g);
+		if (lock_fd < 0)
+			return;
+	}
+	struct server *s = calloc(1, sizeof(*s));
+	if (!s) {
+		if (lock_fd >= 0)
+			cb_libc_close(lock_fd);
+		return;
+	}
+	s->listen_fd = -1;
+	s->lock_fd = lock_fd;
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	memcpy(s->path, path, len + 1);
 	s->pid = getpid();
-	if (cb_store_is_shared(rt->store)) {
-		s->lock_fd = take_lock(path, g);
-		if (s->lock_fd < 0 || !ident_of(s->lock_fd, &s->lock_id)) {
-			release(s, false);
-			free(s);
-			return;
-		}
+	if (s->lock_fd >= 0 && !ident_of(s->lock_fd, &s->lock_id)) {
+		release(s, false);
+		free(s);
+		return;
 	}
 	if (!open_listener(s, g) || !start_thread(s)) {
 		release(s, s->path_id.ino != 0);
