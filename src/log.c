@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -55,6 +57,22 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* A program started with stderr closed gets descriptor 2 for its first
+ * socket: a line written there would land inside its own TCP connection.
+ * A Unix socket is fine (systemd gives services the journal that way). */
+static bool stderr_is_usable(void)
+{
+	struct stat sb;
+	if (fstat(STDERR_FILENO, &sb) != 0)
+		return false;
+	if (!S_ISSOCK(sb.st_mode))
+		return true;
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+	return getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	       domain == AF_UNIX;
+}
+
 void cb_log(enum cb_log_level level, const char *fmt, ...)
 {
 	int dest = atomic_load_explicit(&log_dest, memory_order_relaxed);
@@ -87,7 +105,7 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 			write_all(fd, line, (size_t)n);
 			close(fd);
 		}
-	} else {
+	} else if (stderr_is_usable()) {
 		write_all(STDERR_FILENO, line, (size_t)n);
 	}
 	errno = saved_errno;
