@@ -1,5 +1,6 @@
 /* curlreal.h - the real libcurl functions, found at run time in a process
- * that has loaded libcurl (libcurl.so.4 or libcurl-gnutls.so.4). The shim
+ * that has loaded libcurl (libcurl.so.4, libcurl-gnutls.so.4, or any build a
+ * calling object links). The shim
  * carries no DT_NEEDED on libcurl: <curl/curl.h> gives types and constants
  * only. Also the URL splitting that needs them. */
 #ifndef CB_CURLREAL_H
@@ -34,6 +35,14 @@ struct cb_curl_api {
  * (the one the program's calls would have reached without the shim), else
  * one already loaded privately. Never NULL; its members may be. */
 const struct cb_curl_api *cb_curlreal_get(void);
+
+/* The libcurl that the object containing code address `caller` (an exported
+ * hook's return address) links: what its call would have reached without
+ * the shim, also when that object was loaded RTLD_LOCAL with a libcurl build
+ * RTLD_NEXT cannot see. Cached per object; cb_curlreal_get() when the
+ * object's own dependencies hold none (the program itself: the shim comes
+ * first in its scope). Never NULL; its members may be. */
+const struct cb_curl_api *cb_curlreal_for(const void *caller);
 
 /* The host and port a URL string (or, when url is NULL, a CURLU) points at,
  * through curl's own parser so that both read it alike: schemeless URLs are

@@ -57,7 +57,7 @@ static unsigned probe(const void *handle)
 
 static bool target_empty(const struct cb_curl_target *t)
 {
-	return !t->host[0] && !t->port_override && !t->errbuf && !t->curlu;
+	return !t->host[0] && !t->port_override && !t->errbuf && !t->curlu && !t->api;
 }
 
 /* Backward-shift deletion: later members of the probe run move up into the

@@ -1,5 +1,6 @@
 /* curltrack.h - what cbreaker remembers about each curl easy handle: the
- * host and port its URL names, its CURLOPT_PORT, error buffer and CURLU.
+ * host and port its URL names, its CURLOPT_PORT, error buffer and CURLU,
+ * and which libcurl build it belongs to.
  * libcurl cannot tell us these at perform time (CURLINFO_EFFECTIVE_URL is
  * the last redirect target after the first perform, and empty for a CURLU),
  * so the setopt hook records them here, keyed by the handle's address.
@@ -21,12 +22,17 @@
  * at connect() only for the excess. */
 #define CB_CURLTRACK_CAPACITY 768
 
+struct cb_curl_api;
+
 struct cb_curl_target {
 	char host[CB_HOST_MAX]; /* from CURLOPT_URL, as curl's URL parser gives it; "" = none */
 	uint16_t url_port;      /* the URL's port or its scheme's default; 0 = unknown */
 	uint16_t port_override; /* CURLOPT_PORT; 0 = none */
 	char *errbuf;           /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE bytes) or NULL */
 	void *curlu;            /* CURLOPT_CURLU or NULL; read at perform time */
+	/* The libcurl the handle was first set up through (curlreal.h): later
+	 * calls on it go there, never to another build loaded alongside. */
+	const struct cb_curl_api *api;
 };
 
 /* Copies the handle's record into *out; false (and *out zeroed) when the

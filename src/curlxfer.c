@@ -31,49 +31,59 @@ static void store(CURL *h, const struct cb_curl_target *t)
 	       CB_CURLTRACK_CAPACITY);
 }
 
-static void note_long(CURL *h, CURLoption opt, long v)
+/* The libcurl a call on `h` goes to: the one the handle was first set up
+ * through, else the caller's. A handle is tracked only while a
+ * configuration is in force; without one every call goes where the
+ * caller's own call would have gone. */
+static const struct cb_curl_api *api_for(const struct cb_curl_target *t, const void *caller)
+{
+	return t->api ? t->api : cb_curlreal_for(caller);
+}
+
+static void note_long(CURL *h, struct cb_curl_target *t, CURLoption opt, long v)
 {
 	if (opt != CURLOPT_PORT)
 		return;
-	struct cb_curl_target t;
-	cb_curltrack_get(h, &t);
-	t.port_override = v > 0 && v <= 65535 ? (uint16_t)v : 0;
-	store(h, &t);
+	t->port_override = v > 0 && v <= 65535 ? (uint16_t)v : 0;
+	store(h, t);
 }
 
-static void note_pointer(CURL *h, CURLoption opt, void *p)
+static void note_pointer(CURL *h, struct cb_curl_target *t, CURLoption opt, void *p)
 {
-	if (opt != CURLOPT_URL && opt != CURLOPT_CURLU && opt != CURLOPT_ERRORBUFFER)
-		return;
-	struct cb_curl_target t;
-	cb_curltrack_get(h, &t);
 	if (opt == CURLOPT_ERRORBUFFER) {
-		t.errbuf = p;
+		t->errbuf = p;
 	} else if (opt == CURLOPT_CURLU) {
-		t.curlu = p;
-	} else if (!p || !cb_curlreal_split(cb_curlreal_get(), p, NULL, t.host, sizeof(t.host),
-	                                    &t.url_port)) {
+		t->curlu = p;
+	} else if (opt != CURLOPT_URL) {
+		return;
+	} else if (!p ||
+	           !cb_curlreal_split(t->api, p, NULL, t->host, sizeof(t->host), &t->url_port)) {
 		/* No URL, or one curl will refuse too: nothing to protect. */
-		t.host[0] = '\0';
-		t.url_port = 0;
+		t->host[0] = '\0';
+		t->url_port = 0;
 	}
-	store(h, &t);
+	store(h, t);
 }
 
-CURLcode cb_curlxfer_setopt(CURL *h, CURLoption opt, va_list ap)
+CURLcode cb_curlxfer_setopt(CURL *h, CURLoption opt, va_list ap, const void *caller)
 {
-	const struct cb_curl_api *api = cb_curlreal_get();
-	if (!api->setopt)
-		return CURLE_FAILED_INIT;
 	/* Without a configuration the shim does nothing, not even remember. */
 	bool track = cb_runtime_get() != NULL;
+	struct cb_curl_target t;
+	if (!track || !cb_curltrack_get(h, &t))
+		memset(&t, 0, sizeof(t));
+	const struct cb_curl_api *api = api_for(&t, caller);
+	if (!api->setopt)
+		return CURLE_FAILED_INIT;
+	/* A record made now remembers which libcurl the handle is in. */
+	t.api = api;
 	CURLcode rc;
 	switch (OPT_RANGE(opt)) {
 	case CURLOPTTYPE_LONG: {
 		long v = va_arg(ap, long);
 		rc = api->setopt(h, opt, v);
 		if (rc == CURLE_OK && track)
-			note_long(h, opt, v);
+			note_long(h, &t, opt, v);
 		break;
 	}
 	case CURLOPTTYPE_OFF_T: {
@@ -91,24 +101,32 @@ CURLcode cb_curlxfer_setopt(CURL *h, CURLoption opt, va_list ap)
 		void *p = va_arg(ap, void *);
 		rc = api->setopt(h, opt, p);
 		if (rc == CURLE_OK && track)
-			note_pointer(h, opt, p);
+			note_pointer(h, &t, opt, p);
 		break;
 	}
 	}
 	return rc;
 }
 
-void cb_curlxfer_reset(CURL *h)
+/* The handle's libcurl, read before its record is forgotten. */
+static const struct cb_curl_api *api_of_handle(CURL *h, const void *caller)
 {
-	const struct cb_curl_api *api = cb_curlreal_get();
+	struct cb_curl_target t;
+	cb_curltrack_get(h, &t);
+	return api_for(&t, caller);
+}
+
+void cb_curlxfer_reset(CURL *h, const void *caller)
+{
+	const struct cb_curl_api *api = api_of_handle(h, caller);
 	cb_curltrack_forget(h);
 	if (api->reset)
 		api->reset(h);
 }
 
-void cb_curlxfer_cleanup(CURL *h)
+void cb_curlxfer_cleanup(CURL *h, const void *caller)
 {
-	const struct cb_curl_api *api = cb_curlreal_get();
+	const struct cb_curl_api *api = api_of_handle(h, caller);
 	/* Forget first: once freed, the address may be reused by another
 	 * thread's new handle. */
 	cb_curltrack_forget(h);
@@ -116,14 +134,15 @@ void cb_curlxfer_cleanup(CURL *h)
 		api->cleanup(h);
 }
 
-CURL *cb_curlxfer_duphandle(CURL *h)
+CURL *cb_curlxfer_duphandle(CURL *h, const void *caller)
 {
-	const struct cb_curl_api *api = cb_curlreal_get();
+	struct cb_curl_target t;
+	bool tracked = cb_curltrack_get(h, &t);
+	const struct cb_curl_api *api = api_for(&t, caller);
 	if (!api->duphandle)
 		return NULL;
 	CURL *d = api->duphandle(h);
-	struct cb_curl_target t;
-	if (!d || !cb_curltrack_get(h, &t))
+	if (!d || !tracked)
 		return d;
 	/* Newer libcurl gives the copy its own CURLU, which we cannot see: keep
 	 * the URL it names now rather than a pointer the program may free. */
@@ -218,14 +237,17 @@ static void record(const struct cb_curl_api *api, CURL *h, struct cb_guard *g, C
 	cb_guard_end(g, o, o == CB_OUTCOME_FAILURE ? &f : NULL);
 }
 
-CURLcode cb_curlxfer_perform(CURL *h)
+CURLcode cb_curlxfer_perform(CURL *h, const void *caller)
 {
-	const struct cb_curl_api *api = cb_curlreal_get();
-	if (!api->perform)
-		return CURLE_FAILED_INIT;
 	const struct cb_runtime *rt = cb_runtime_get();
 	struct cb_curl_target t;
-	if (!rt || !cb_curltrack_get(h, &t) || !destination(api, &t))
+	bool tracked = rt && cb_curltrack_get(h, &t);
+	if (!tracked)
+		memset(&t, 0, sizeof(t));
+	const struct cb_curl_api *api = api_for(&t, caller);
+	if (!api->perform)
+		return CURLE_FAILED_INIT;
+	if (!tracked || !destination(api, &t))
 		return api->perform(h);
 	const struct cb_breaker_rt *b = cb_runtime_lookup(rt, t.host, NULL, t.url_port);
 	if (!b)

@@ -23,13 +23,16 @@
  * header must not keep a breaker open for days; an operator can reset). */
 #define CB_CURL_RETRY_AFTER_MAX_S 3600
 
-/* The exported functions' bodies. setopt reads its one variadic argument by
- * the option's type range and forwards it unchanged. */
-CURLcode cb_curlxfer_perform(CURL *h);
-CURLcode cb_curlxfer_setopt(CURL *h, CURLoption opt, va_list ap);
-void cb_curlxfer_reset(CURL *h);
-CURL *cb_curlxfer_duphandle(CURL *h);
-void cb_curlxfer_cleanup(CURL *h);
+/* The exported functions' bodies. `caller` is the exported function's
+ * return address: the call goes to the libcurl the calling object links
+ * (cb_curlreal_for), or, for a tracked handle, to the one it was set up
+ * through. setopt reads its one variadic argument by the option's type
+ * range and forwards it unchanged. */
+CURLcode cb_curlxfer_perform(CURL *h, const void *caller);
+CURLcode cb_curlxfer_setopt(CURL *h, CURLoption opt, va_list ap, const void *caller);
+void cb_curlxfer_reset(CURL *h, const void *caller);
+CURL *cb_curlxfer_duphandle(CURL *h, const void *caller);
+void cb_curlxfer_cleanup(CURL *h, const void *caller);
 
 /* A finished transfer's outcome for breaker `c`: failure when the HTTP
  * status is in http_failure_status (error = CB_ERROR(CB_ERR_HTTP, status))
