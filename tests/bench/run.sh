@@ -9,7 +9,7 @@ status=0
 for b in "$BUILD"/bench/bench_*; do
 	[ -x "$b" ] || continue
 	case "$b" in
-	*/bench_curl | */bench_connect) "$b" "$LIB" || status=1 ;;
+	*/bench_curl | */bench_connect | */bench_startup) "$b" "$LIB" || status=1 ;;
 	*) "$b" || status=1 ;;
 	esac
 	echo
