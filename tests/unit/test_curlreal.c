@@ -2,8 +2,9 @@
  * port with curl's own parser: userinfo skipped, IPv6 literals bracketed
  * (zone id dropped), schemeless URLs guessed as curl does, default ports
  * per scheme, none for a scheme curl does not know, and a CURLU read
- * directly. The test binary is not linked with libcurl: it loads it the
- * way a program would, before the first look-up. */
+ * directly; each calling object gets the libcurl it links. The test binary
+ * is not linked with libcurl: it loads it the way a program would, before
+ * the first look-up. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +125,43 @@ static void test_curlu_is_read_as_it_is_now(void **state)
 	api->url_cleanup(u);
 }
 
+/* The address of `name` in the library `soname`, loaded RTLD_LOCAL so that
+ * only a look-up through its caller can find it. */
+static void *local_symbol(const char *soname, const char *name)
+{
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	return lib ? dlsym(lib, name) : NULL;
+}
+
+static void test_caller_in_a_local_library_gets_the_libcurl_it_links(void **state)
+{
+	(void)state;
+	/* Any code address inside the GnuTLS build stands for a caller whose
+	 * dependencies hold that build. */
+	void *gnutls_perform = local_symbol("libcurl-gnutls.so.4", "curl_easy_perform");
+	if (!gnutls_perform)
+		skip();
+	const struct cb_curl_api *g = cb_curlreal_for(gnutls_perform);
+	assert_ptr_equal((void *)g->perform, gnutls_perform);
+	assert_ptr_not_equal((void *)g->perform, (void *)api->perform);
+	assert_non_null(g->setopt);
+	assert_non_null(g->cleanup);
+	assert_non_null(g->url_get);
+	/* Cached: the same set, whichever address in that object calls. */
+	assert_ptr_equal(cb_curlreal_for(gnutls_perform), g);
+	assert_ptr_equal(cb_curlreal_for((const char *)gnutls_perform + 1), g);
+}
+
+static void test_caller_without_its_own_libcurl_gets_the_global_one(void **state)
+{
+	(void)state;
+	/* This test program does not link libcurl: it loaded it globally. */
+	assert_ptr_equal(cb_curlreal_for((const void *)test_scheme_default_ports), api);
+	assert_ptr_equal(cb_curlreal_for(NULL), api);
+	int on_the_stack;
+	assert_ptr_equal(cb_curlreal_for(&on_the_stack), api);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +174,8 @@ int main(void)
 	        cmocka_unit_test(test_malformed_url_does_not_parse),
 	        cmocka_unit_test(test_host_longer_than_the_buffer_does_not_parse),
 	        cmocka_unit_test(test_curlu_is_read_as_it_is_now),
+	        cmocka_unit_test(test_caller_in_a_local_library_gets_the_libcurl_it_links),
+	        cmocka_unit_test(test_caller_without_its_own_libcurl_gets_the_global_one),
 	};
 	return cmocka_run_group_tests(tests, load_libcurl, NULL);
 }
