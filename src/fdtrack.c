@@ -194,11 +194,11 @@ int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repe
 	return judge_failure(c, err, failure_err);
 }
 
-int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool retransmitted,
+int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, const struct cb_tcp_seen *seen,
                          int64_t age_ms, bool sibling_won, bool closing, int *failure_err)
 {
 	*failure_err = 0;
-	switch (tcp_state) {
+	switch (seen->state) {
 	case TCPS_ESTABLISHED:
 	case TCPS_FIN_WAIT1:
 	case TCPS_FIN_WAIT2:
@@ -216,7 +216,10 @@ int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool 
 		}
 		return closing ? CB_OUTCOME_NEUTRAL : CB_FDTRACK_PENDING;
 	case TCPS_CLOSE:
-		return judge_failure(c, retransmitted ? ETIMEDOUT : ECONNREFUSED, failure_err);
+		if (seen->established)
+			return CB_OUTCOME_SUCCESS;
+		return judge_failure(c, seen->retransmitted ? ETIMEDOUT : ECONNREFUSED,
+		                     failure_err);
 	default:
 		return CB_OUTCOME_NEUTRAL;
 	}
@@ -225,16 +228,16 @@ int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool 
 int cb_fdtrack_judge_abandoned(const struct cb_breaker_config *c, int64_t age_ms, bool sibling_won,
                                int *failure_err)
 {
-	return cb_fdtrack_judge_tcp(c, TCPS_SYN_SENT, false, age_ms, sibling_won, true,
-	                            failure_err);
+	const struct cb_tcp_seen seen = {.state = TCPS_SYN_SENT};
+	return cb_fdtrack_judge_tcp(c, &seen, age_ms, sibling_won, true, failure_err);
 }
 
-int cb_fdtrack_judge_so_error(const struct cb_breaker_config *c, int so_error, int tcp_state,
-                              bool retransmitted, int64_t age_ms, int *failure_err)
+int cb_fdtrack_judge_so_error(const struct cb_breaker_config *c, int so_error,
+                              const struct cb_tcp_seen *seen, int64_t age_ms, int *failure_err)
 {
 	if (so_error != 0) {
 		*failure_err = 0;
 		return judge_failure(c, so_error, failure_err);
 	}
-	return cb_fdtrack_judge_tcp(c, tcp_state, retransmitted, age_ms, false, false, failure_err);
+	return cb_fdtrack_judge_tcp(c, seen, age_ms, false, false, failure_err);
 }

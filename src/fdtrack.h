@@ -72,15 +72,25 @@ void cb_fdtrack_forget_all(void);
 int cb_fdtrack_judge_errno(const struct cb_breaker_config *c, int err, bool repeat, int64_t age_ms,
                            int *failure_err);
 
-/* What TCP_INFO showed (tcp_state 0 = unknown). `closing`: the descriptor
- * is being closed, so a connect still under way is abandoned: a timeout
- * failure unless a sibling connection to the same breaker succeeded after
- * this one started (happy eyeballs), which makes it neutral. A connect
- * still under way after connect_timeout is a failure whenever it is seen.
- * A socket found closed is a failure guessed as ETIMEDOUT when SYNs were
- * retransmitted, else ECONNREFUSED (the kernel keeps no error to read
- * without consuming it). */
-int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, int tcp_state, bool retransmitted,
+/* What TCP_INFO showed about a socket. */
+struct cb_tcp_seen {
+	int state;          /* tcpi_state; 0 = unknown */
+	bool retransmitted; /* SYNs (or anything) were sent again */
+	/* Data or a handshake was acknowledged, data received, or more than
+	 * one segment came in: the connect succeeded once, whatever ended the
+	 * connection since (a peer's RST leaves CLOSE, like a refusal). */
+	bool established;
+};
+
+/* What TCP_INFO showed. `closing`: the descriptor is being closed, so a
+ * connect still under way is abandoned: a timeout failure unless a sibling
+ * connection to the same breaker succeeded after this one started (happy
+ * eyeballs), which makes it neutral. A connect still under way after
+ * connect_timeout is a failure whenever it is seen. A socket found closed
+ * that was never established is a failure guessed as ETIMEDOUT when SYNs
+ * were retransmitted, else ECONNREFUSED (the kernel keeps no error to read
+ * without consuming it); one that was established is a success. */
+int cb_fdtrack_judge_tcp(const struct cb_breaker_config *c, const struct cb_tcp_seen *seen,
                          int64_t age_ms, bool sibling_won, bool closing, int *failure_err);
 
 /* A connect whose socket was closed without close() being seen (raw
@@ -91,7 +101,7 @@ int cb_fdtrack_judge_abandoned(const struct cb_breaker_config *c, int64_t age_ms
 
 /* The value the program's own getsockopt(SO_ERROR) returned: 0 is only a
  * success once TCP_INFO shows the socket connected. */
-int cb_fdtrack_judge_so_error(const struct cb_breaker_config *c, int so_error, int tcp_state,
-                              bool retransmitted, int64_t age_ms, int *failure_err);
+int cb_fdtrack_judge_so_error(const struct cb_breaker_config *c, int so_error,
+                              const struct cb_tcp_seen *seen, int64_t age_ms, int *failure_err);
 
 #endif

@@ -20,12 +20,12 @@ int cb_shim_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	int saved = errno;
 	cb_shim_busy = 1;
 	int so_error = *(int *)val;
-	int state = 0, ferr;
-	bool retransmitted = false;
+	int ferr;
+	struct cb_tcp_seen seen = {0};
 	if (so_error == 0) /* 0 also means "not finished yet" */
-		cb_shim_tcp_state(fd, &state, &retransmitted);
-	int o = cb_fdtrack_judge_so_error(p.guard.b->cfg, so_error, state, retransmitted,
-	                                  cb_now_ms() - p.start_ms, &ferr);
+		cb_shim_tcp_state(fd, &seen);
+	int o = cb_fdtrack_judge_so_error(p.guard.b->cfg, so_error, &seen, cb_now_ms() - p.start_ms,
+	                                  &ferr);
 	if (o != CB_FDTRACK_PENDING)
 		cb_shim_finish(fd, token, o, ferr);
 	cb_shim_busy = 0;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -66,17 +67,33 @@ void cb_shim_finish(int fd, uint64_t token, int outcome, int failure_err)
 		cb_shim_record(&p, outcome, failure_err);
 }
 
-void cb_shim_tcp_state(int fd, int *state, bool *retransmitted)
+/* The kernel's struct tcp_info goes on past glibc 2.36's copy, which ends
+ * at tcpi_total_retrans (linux/tcp.h; the counters below appeared in Linux
+ * 4.1 and 4.2: an older kernel returns a shorter length). */
+struct tcp_info_more {
+	struct tcp_info base;
+	uint64_t pacing_rate;
+	uint64_t max_pacing_rate;
+	uint64_t bytes_acked;
+	uint64_t bytes_received;
+	uint32_t segs_out;
+	uint32_t segs_in;
+};
+_Static_assert(offsetof(struct tcp_info_more, bytes_acked) == 120, "linux/tcp.h layout");
+
+void cb_shim_tcp_state(int fd, struct cb_tcp_seen *seen)
 {
-	struct tcp_info ti;
+	struct tcp_info_more ti;
 	socklen_t len = sizeof(ti);
 	memset(&ti, 0, sizeof(ti));
-	*state = 0;
-	*retransmitted = false;
+	memset(seen, 0, sizeof(*seen));
 	if (cb_libc_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
 		return;
-	*state = ti.tcpi_state;
-	*retransmitted = ti.tcpi_total_retrans > 0 || ti.tcpi_retransmits > 0;
+	seen->state = ti.base.tcpi_state;
+	seen->retransmitted = ti.base.tcpi_total_retrans > 0 || ti.base.tcpi_retransmits > 0;
+	/* The SYN-ACK acknowledges our SYN (bytes_acked 1); a refusal is one
+	 * RST in (segs_in 1) and acknowledges nothing. Fields past len stay 0. */
+	seen->established = ti.bytes_acked > 0 || ti.bytes_received > 0 || ti.segs_in > 1;
 }
 
 uint64_t cb_shim_socket_ino(int fd)
@@ -104,11 +121,9 @@ static void settle(int fd, uint64_t token, const struct cb_pending *p)
 	int err, o;
 	int64_t age = cb_now_ms() - p->start_ms;
 	if (cb_shim_socket_ino(fd) == p->ino) {
-		int state;
-		bool retransmitted;
-		cb_shim_tcp_state(fd, &state, &retransmitted);
-		o = cb_fdtrack_judge_tcp(p->guard.b->cfg, state, retransmitted, age, sibling_won(p),
-		                         true, &err);
+		struct cb_tcp_seen seen;
+		cb_shim_tcp_state(fd, &seen);
+		o = cb_fdtrack_judge_tcp(p->guard.b->cfg, &seen, age, sibling_won(p), true, &err);
 	} else {
 		o = cb_fdtrack_judge_abandoned(p->guard.b->cfg, age, sibling_won(p), &err);
 	}
@@ -117,12 +132,21 @@ static void settle(int fd, uint64_t token, const struct cb_pending *p)
 	errno = saved;
 }
 
-void cb_shim_settle_closing(int fd)
+/* A vfork child (CPython's subprocess runs close_range(3, ...) in one)
+ * closes only its own references to the parent's sockets: the parent's
+ * connects go on, and are the parent's to judge. */
+static void settle_closing(int fd, bool checked_vfork)
 {
 	uint64_t token;
 	struct cb_pending p;
-	if (!cb_shim_busy && cb_fdtrack_peek(fd, &token, &p))
+	if (!cb_shim_busy && cb_fdtrack_peek(fd, &token, &p) &&
+	    (checked_vfork || !cb_shim_in_vfork_child()))
 		settle(fd, token, &p);
+}
+
+void cb_shim_settle_closing(int fd)
+{
+	settle_closing(fd, false);
 }
 
 bool cb_shim_settle_if_stale(int fd, uint64_t token, const struct cb_pending *p)
@@ -145,10 +169,13 @@ void cb_shim_settle_at_exit(void)
 
 void cb_shim_settle_range(unsigned int first, unsigned int last)
 {
+	int fd = cb_fdtrack_next(first, last);
+	if (fd < 0 || cb_shim_in_vfork_child())
+		return;
 	/* fdtrack holds descriptors below 16M, so fd + 1 cannot wrap. */
-	for (int fd = cb_fdtrack_next(first, last); fd >= 0;
+	for (; fd >= 0;
 	     fd = (unsigned int)fd < last ? cb_fdtrack_next((unsigned int)fd + 1, last) : -1)
-		cb_shim_settle_closing(fd);
+		settle_closing(fd, true);
 }
 
 void cb_shim_settle_dup(int oldfd, int newfd)

@@ -17,6 +17,12 @@
  * straight through. Initial-exec TLS: reading it never allocates. */
 extern __thread int cb_shim_busy __attribute__((tls_model("initial-exec")));
 
+/* True in a child that shares this process's memory without having run
+ * the fork handlers (vfork, posix_spawn, clone(CLONE_VM)): the parent's
+ * tables are not its to change. One getpid() system call: ask only when
+ * there is something to change. */
+bool cb_shim_in_vfork_child(void);
+
 int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int cb_shim_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 void cb_shim_settle_closing(int fd);
@@ -40,7 +46,8 @@ void cb_shim_finish(int fd, uint64_t token, int outcome, int failure_err);
 /* Records the outcome of a connect that is not (or no longer) in fdtrack. */
 void cb_shim_record(struct cb_pending *p, int outcome, int failure_err);
 
-/* TCP_INFO, which changes nothing on the socket: *state 0 when unknown. */
-void cb_shim_tcp_state(int fd, int *state, bool *retransmitted);
+/* TCP_INFO, which changes nothing on the socket: seen->state 0 when
+ * unknown. */
+void cb_shim_tcp_state(int fd, struct cb_tcp_seen *seen);
 
 #endif

@@ -256,9 +256,11 @@ static void test_established_socket_is_a_success(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 1, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){1, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_SUCCESS);
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 8, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){8, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_SUCCESS);
 }
 
@@ -267,7 +269,8 @@ static void test_closing_while_syn_sent_is_a_timeout_failure(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 2, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ETIMEDOUT);
 }
@@ -277,7 +280,8 @@ static void test_closing_loser_after_sibling_won_is_neutral(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 2, false, 5, true, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, true,
+	                                      true, &err),
 	                 CB_OUTCOME_NEUTRAL);
 }
 
@@ -286,11 +290,14 @@ static void test_syn_sent_past_connect_timeout_fails_even_if_sibling_won(void **
 	(void)state;
 	struct cb_breaker_config c = config(100);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 2, false, 100, true, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100, true,
+	                                      true, &err),
 	                 CB_OUTCOME_FAILURE);
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 2, false, 100, false, false, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100,
+	                                      false, false, &err),
 	                 CB_OUTCOME_FAILURE);
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 2, false, 99, false, false, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 99, false,
+	                                      false, &err),
 	                 CB_FDTRACK_PENDING);
 }
 
@@ -299,10 +306,12 @@ static void test_closed_socket_guesses_refused_or_timed_out(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 7, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ECONNREFUSED);
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 7, true, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){7, true, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ETIMEDOUT);
 }
@@ -314,8 +323,21 @@ static void test_closed_socket_guess_outside_failure_errors_is_neutral(void **st
 	memset(&c, 0, sizeof(c));
 	CB_SET_ADD(c.failure_errors, ETIMEDOUT);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 7, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_NEUTRAL);
+}
+
+static void test_closed_socket_once_established_is_a_success(void **state)
+{
+	(void)state;
+	struct cb_breaker_config c = config(0);
+	int err;
+	const struct cb_tcp_seen reset_after_data = {7, true, true};
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &reset_after_data, 5, false, true, &err),
+	                 CB_OUTCOME_SUCCESS);
+	assert_int_equal(cb_fdtrack_judge_so_error(&c, 0, &reset_after_data, 5, &err),
+	                 CB_OUTCOME_SUCCESS);
 }
 
 static void test_unknown_tcp_state_is_neutral(void **state)
@@ -323,7 +345,8 @@ static void test_unknown_tcp_state_is_neutral(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_tcp(&c, 0, false, 5, false, true, &err),
+	assert_int_equal(cb_fdtrack_judge_tcp(&c, &(struct cb_tcp_seen){0, false, false}, 5, false,
+	                                      true, &err),
 	                 CB_OUTCOME_NEUTRAL);
 }
 
@@ -332,13 +355,19 @@ static void test_so_error_value_decides_unless_zero_while_connecting(void **stat
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_fdtrack_judge_so_error(&c, ECONNREFUSED, 0, false, 5, &err),
+	assert_int_equal(cb_fdtrack_judge_so_error(&c, ECONNREFUSED,
+	                                           &(struct cb_tcp_seen){0, false, false}, 5, &err),
 	                 CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ECONNREFUSED);
-	assert_int_equal(cb_fdtrack_judge_so_error(&c, EPERM, 0, false, 5, &err),
+	assert_int_equal(cb_fdtrack_judge_so_error(&c, EPERM,
+	                                           &(struct cb_tcp_seen){0, false, false}, 5, &err),
 	                 CB_OUTCOME_NEUTRAL);
-	assert_int_equal(cb_fdtrack_judge_so_error(&c, 0, 1, false, 5, &err), CB_OUTCOME_SUCCESS);
-	assert_int_equal(cb_fdtrack_judge_so_error(&c, 0, 2, false, 5, &err), CB_FDTRACK_PENDING);
+	assert_int_equal(
+	        cb_fdtrack_judge_so_error(&c, 0, &(struct cb_tcp_seen){1, false, false}, 5, &err),
+	        CB_OUTCOME_SUCCESS);
+	assert_int_equal(
+	        cb_fdtrack_judge_so_error(&c, 0, &(struct cb_tcp_seen){2, false, false}, 5, &err),
+	        CB_FDTRACK_PENDING);
 }
 
 int main(void)
@@ -365,6 +394,7 @@ int main(void)
 	        cmocka_unit_test(test_syn_sent_past_connect_timeout_fails_even_if_sibling_won),
 	        cmocka_unit_test(test_closed_socket_guesses_refused_or_timed_out),
 	        cmocka_unit_test(test_closed_socket_guess_outside_failure_errors_is_neutral),
+	        cmocka_unit_test(test_closed_socket_once_established_is_a_success),
 	        cmocka_unit_test(test_unknown_tcp_state_is_neutral),
 	        cmocka_unit_test(test_so_error_value_decides_unless_zero_while_connecting),
 	};
