@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "common.h"
 #include "fdtype.h"
@@ -42,12 +43,34 @@ static bool is_stream(int fd)
 	return cb_libc_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
 }
 
+/* The socket's SO_SNDTIMEO in ms (a read: changes nothing), 0 for none. */
+static int64_t send_timeout_ms(int fd)
+{
+	struct timeval tv = {0};
+	socklen_t len = sizeof(tv);
+	if (cb_libc_getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) != 0)
+		return 0;
+	return (int64_t)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+}
+
+/* Ends a wait that the kernel's blocking connect would also have ended
+ * with err (EINTR: a signal; EINPROGRESS: SO_SNDTIMEO) while the kernel
+ * goes on connecting: the record stays pending for the program's later
+ * close, SO_ERROR or connect to resolve. */
+static int leave_connecting(int fd, int flags, int err)
+{
+	fcntl(fd, F_SETFL, flags);
+	errno = err;
+	return -1;
+}
+
 /* A blocking connect bounded by connect_timeout: done non-blocking, waited
  * for with poll, and read back with SO_ERROR. Reading SO_ERROR is right
  * only here, where the program is inside connect() and has not seen the
  * result. Returns like connect(); *timed_out when the bound was hit, in
  * which case the attempt is aborted (connect to AF_UNSPEC) so the socket
- * ends closed, as after the kernel's own ETIMEDOUT. */
+ * ends closed, as after the kernel's own ETIMEDOUT. A signal or the
+ * socket's own SO_SNDTIMEO end the wait as they end the kernel's. */
 static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len, int flags,
                          int64_t timeout_ms, bool *timed_out)
 {
@@ -61,9 +84,16 @@ static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len, int
 		errno = err;
 		return r;
 	}
-	int64_t deadline = cb_now_ms() + timeout_ms;
+	int64_t now = cb_now_ms();
+	int64_t deadline = now + timeout_ms;
+	int64_t sndtimeo = send_timeout_ms(fd);
+	bool send_bound = sndtimeo > 0 && sndtimeo < timeout_ms;
+	if (send_bound)
+		deadline = now + sndtimeo;
 	for (;;) {
 		int64_t left = deadline - cb_now_ms();
+		if (left <= 0 && send_bound)
+			return leave_connecting(fd, flags, EINPROGRESS);
 		if (left <= 0) {
 			struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 			cb_libc_connect(fd, &unspec, sizeof(unspec));
@@ -73,12 +103,12 @@ static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len, int
 			return -1;
 		}
 		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-		/* EINTR: restarted with the time left, like an SA_RESTART
-		 * handler would have the kernel's blocking connect. */
 		int n = poll(&pfd, 1, (int)left);
 		if (n > 0)
 			break;
-		if (n < 0 && errno != EINTR) {
+		if (n < 0 && errno == EINTR)
+			return leave_connecting(fd, flags, EINTR);
+		if (n < 0) {
 			/* Cannot wait here: let the kernel's blocking connect wait. */
 			fcntl(fd, F_SETFL, flags);
 			return cb_libc_connect(fd, addr, len);
