@@ -1,8 +1,8 @@
 /* cbreaker.c - the `cbreaker` tool's entry point: finds the command in
  * the table below and runs it. --help is generated from the same table,
  * so it lists exactly the commands that exist. */
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -47,40 +47,31 @@ static void help(FILE *out)
 }
 
 /* The common options may also come before the command (`cbreaker -c FILE
- * status`): they are moved behind the command name, where every command's
- * option parser looks for them. Returns the new argv (argv + its own
- * storage), with *argc updated; NULL on a missing option argument. */
-static char **hoist_common_options(int *argc, char **argv)
+ * status`): the command name is moved in front of them, where every
+ * command's option parser expects it. Returns false on an option without
+ * its argument; with options but no command, *argc becomes 1 (usage). */
+static bool hoist_common_options(int *argc, char **argv)
 {
 	int lead = 1;
 	while (lead + 1 < *argc && (strcmp(argv[lead], "-c") == 0 || strcmp(argv[lead], "-s") == 0))
 		lead += 2;
 	if (lead < *argc && (strcmp(argv[lead], "-c") == 0 || strcmp(argv[lead], "-s") == 0))
-		return NULL;
+		return false;
 	if (lead == 1)
-		return argv;
+		return true;
 	if (lead >= *argc) {
-		*argc = 1; /* options but no command: usage */
-		return argv;
+		*argc = 1;
+		return true;
 	}
-	char **out = calloc((size_t)*argc + 1, sizeof(*out));
-	if (!out)
-		return argv;
-	int n = 0;
-	out[n++] = argv[0];
-	out[n++] = argv[lead]; /* the command */
-	for (int i = 1; i < lead; i++)
-		out[n++] = argv[i];
-	for (int i = lead + 1; i < *argc; i++)
-		out[n++] = argv[i];
-	*argc = n;
-	return out;
+	char *command = argv[lead];
+	memmove(&argv[2], &argv[1], (size_t)(lead - 1) * sizeof(*argv));
+	argv[1] = command;
+	return true;
 }
 
 int main(int argc, char **argv)
 {
-	argv = hoist_common_options(&argc, argv);
-	if (!argv) {
+	if (!hoist_common_options(&argc, argv)) {
 		fprintf(stderr, "cbreaker: -c and -s need an argument (see cbreaker --help)\n");
 		return CB_EXIT_USAGE;
 	}
