@@ -437,3 +437,17 @@ bool cb_client_reply_error(const char *reply, char *msg, size_t len)
 	return strncmp(reply, "{\"error\":", 9) == 0 &&
 	       cb_client_reply_field(reply, "error", msg, len);
 }
+
+int cb_client_open_bare(struct cb_client *c, int argc, char **argv)
+{
+	struct cb_opts o;
+	int rc = cb_opts_parse(argc, argv, NULL, &o);
+	if (rc)
+		return rc;
+	if (o.argc)
+		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
+	else
+		rc = cb_client_open(c, argv[0], &o);
+	cb_opts_free(&o);
+	return rc;
+}

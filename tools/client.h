@@ -26,6 +26,10 @@ struct cb_client {
 /* Loads the configuration and works out both paths. Without -s the
  * configuration must load. Returns 0, or an exit status after printing. */
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o);
+/* For commands that take no operands (events, metrics, watch): parses the
+ * common options, refuses any operand, and opens the client. Returns 0, or
+ * the exit status to end with. */
+int cb_client_open_bare(struct cb_client *c, int argc, char **argv);
 void cb_client_close(struct cb_client *c);
 
 /* What a request came to. */

@@ -165,18 +165,8 @@ static int follow_file(struct cb_client *c, struct follower *f)
 
 int cb_cmd_events(int argc, char **argv)
 {
-	struct cb_opts o;
-	int rc = cb_opts_parse(argc, argv, NULL, &o);
-	if (rc)
-		return rc;
-	if (o.argc) {
-		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
-		cb_opts_free(&o);
-		return rc;
-	}
 	struct cb_client c;
-	rc = cb_client_open(&c, "events", &o);
-	cb_opts_free(&o);
+	int rc = cb_client_open_bare(&c, argc, argv);
 	if (rc)
 		return rc;
 	/* No SA_RESTART: Ctrl-C must cut a wait short. */

@@ -23,18 +23,8 @@ static int metrics_offline(struct cb_client *c)
 
 int cb_cmd_metrics(int argc, char **argv)
 {
-	struct cb_opts o;
-	int rc = cb_opts_parse(argc, argv, NULL, &o);
-	if (rc)
-		return rc;
-	if (o.argc) {
-		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
-		cb_opts_free(&o);
-		return rc;
-	}
 	struct cb_client c;
-	rc = cb_client_open(&c, "metrics", &o);
-	cb_opts_free(&o);
+	int rc = cb_client_open_bare(&c, argc, argv);
 	if (rc)
 		return rc;
 	struct cb_buf reply = {0};

@@ -51,18 +51,8 @@ static void frame(struct cb_client *c, bool color, struct cb_buf *out, char *src
 
 int cb_cmd_watch(int argc, char **argv)
 {
-	struct cb_opts o;
-	int rc = cb_opts_parse(argc, argv, NULL, &o);
-	if (rc)
-		return rc;
-	if (o.argc) {
-		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
-		cb_opts_free(&o);
-		return rc;
-	}
 	struct cb_client c;
-	rc = cb_client_open(&c, "watch", &o);
-	cb_opts_free(&o);
+	int rc = cb_client_open_bare(&c, argc, argv);
 	if (rc)
 		return rc;
 	c.quiet = true; /* the frame's header says it; stderr would spoil the screen */
