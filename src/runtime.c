@@ -102,11 +102,17 @@ static void refresh_pid_in_child(void)
 	random_state = 0;
 }
 
-/* A vfork() child shares its parent's memory until it execs and runs no
- * atfork handlers, so its cached pid is still the parent's: such a child
- * must not reload (the parent's runtime would change under it) nor start a
- * control server (a thread in the parent's memory that dies at exec). */
-static bool in_vfork_child(void)
+/* Caches this process's pid, refreshed in fork children; done once from
+ * the constructor (or the first use outside the shim). */
+static void remember_pid(void)
+{
+	static _Atomic bool registered;
+	atomic_store(&cached_pid, (uint32_t)getpid());
+	if (!atomic_exchange(&registered, true))
+		pthread_atfork(NULL, NULL, refresh_pid_in_child);
+}
+
+bool cb_runtime_in_vfork_child(void)
 {
 	uint32_t cached = atomic_load_explicit(&cached_pid, memory_order_relaxed);
 	return cached != 0 && cached != (uint32_t)getpid();
@@ -245,8 +251,8 @@ static bool ensure_initialised(void)
 	int expected = INIT_NOT_TRIED;
 	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
 		return false; /* running elsewhere (or in this very thread, re-entered) */
-	atomic_store(&cached_pid, (uint32_t)getpid());
-	pthread_atfork(NULL, NULL, refresh_pid_in_child);
+	if (atomic_load(&cached_pid) == 0)
+		remember_pid();
 	int saved = errno;
 	load_first();
 	errno = saved;
@@ -290,7 +296,7 @@ static void periodic(void)
 	if (!atomic_compare_exchange_strong(&next_check_s, &due, now / 1000 + RELOAD_CHECK_S))
 		return; /* another thread took this turn */
 	int expected = 0;
-	if (!source.watching || in_vfork_child() ||
+	if (!source.watching || cb_runtime_in_vfork_child() ||
 	    !atomic_compare_exchange_strong(&reloading, &expected, 1))
 		return;
 	reload_if_changed();
@@ -325,6 +331,7 @@ const struct cb_runtime *cb_runtime_get(void)
 
 void cb_runtime_init_early(void)
 {
+	remember_pid();
 	const char *path = cb_config_default_path();
 	if (access(path, F_OK) == 0)
 		ensure_initialised();

@@ -70,6 +70,15 @@ void cb_guard_reset(const struct cb_breaker_rt *b);
 extern __thread const struct cb_breaker_rt *cb_transfer_breaker
         __attribute__((tls_model("initial-exec")));
 
+/* A vfork() child shares its parent's memory until it execs and runs no
+ * atfork handlers: it must leave the parent's tables alone (connects in
+ * flight, socket types), and never reload or start a control server (a
+ * thread in the parent's memory that dies at exec). True in such a child:
+ * its pid is not the one cached at start-up or refreshed after fork().
+ * Costs one getpid() system call: ask only when there is something to
+ * change. */
+bool cb_runtime_in_vfork_child(void);
+
 /* Per-process facts for struct cb_env; pid is refreshed after fork. */
 void cb_runtime_env(struct cb_env *env);
 

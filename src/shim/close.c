@@ -17,14 +17,14 @@
  * is asked only when a write would change something. */
 static void forget_type(int fd)
 {
-	if (cb_fdtype_get(fd) != CB_FDTYPE_UNKNOWN && !cb_shim_in_vfork_child())
+	if (cb_fdtype_get(fd) != CB_FDTYPE_UNKNOWN && !cb_runtime_in_vfork_child())
 		cb_fdtype_set(fd, CB_FDTYPE_UNKNOWN);
 }
 
 static void copy_type(int oldfd, int newfd)
 {
 	enum cb_fdtype t = cb_fdtype_get(oldfd);
-	if (t != CB_FDTYPE_UNKNOWN && !cb_shim_in_vfork_child())
+	if (t != CB_FDTYPE_UNKNOWN && !cb_runtime_in_vfork_child())
 		cb_fdtype_set(newfd, t);
 }
 
@@ -39,7 +39,7 @@ CB_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
 	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
 		cb_shim_settle_range(first, last);
-		if (!cb_shim_in_vfork_child())
+		if (!cb_runtime_in_vfork_child())
 			cb_fdtype_forget_range(first, last);
 	}
 	return cb_libc_close_range(first, last, flags);

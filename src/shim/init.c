@@ -1,11 +1,11 @@
 /* init.c - the library constructor. Every process on the machine may load
  * this library, so it does little: binds the real libc functions (close()
  * must never need dlsym), arranges for a fork child to drop the parent's
- * connects in flight, tells a vfork child from its parent, and maps the state now if a
- * configuration exists, so that daemons that drop privileges later keep it. The destructor judges
- * the connects still in flight at exit. */
+ * connects in flight, and (through the runtime) caches the pid that tells a
+ * vfork child from its parent and maps the state now if a configuration
+ * exists, so that daemons that drop privileges later keep it. The
+ * destructor judges the connects still in flight at exit. */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
 #include "fdtrack.h"
@@ -13,28 +13,16 @@
 #include "runtime.h"
 #include "shim.h"
 
-/* The pid this process had when the shim last ran its own init or fork
- * handler; 0 before the constructor. */
-static _Atomic pid_t own_pid;
-
-bool cb_shim_in_vfork_child(void)
-{
-	pid_t mine = atomic_load_explicit(&own_pid, memory_order_relaxed);
-	return mine != 0 && getpid() != mine;
-}
-
 /* A child after fork() shares the parent's sockets but not its connects:
  * the parent records their outcomes, once. */
 static void cb_shim_forked_child(void)
 {
-	atomic_store_explicit(&own_pid, getpid(), memory_order_relaxed);
 	cb_fdtrack_forget_all();
 }
 
 __attribute__((constructor)) static void cb_shim_init(void)
 {
 	cb_real_init();
-	atomic_store_explicit(&own_pid, getpid(), memory_order_relaxed);
 	pthread_atfork(NULL, NULL, cb_shim_forked_child);
 	cb_shim_busy = 1;
 	cb_runtime_init_early();
@@ -45,6 +33,6 @@ __attribute__((constructor)) static void cb_shim_init(void)
  * never: their sockets close with the process. */
 __attribute__((destructor)) static void cb_shim_fini(void)
 {
-	if (!cb_shim_in_vfork_child())
+	if (!cb_runtime_in_vfork_child())
 		cb_shim_settle_at_exit();
 }

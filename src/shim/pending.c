@@ -140,7 +140,7 @@ static void settle_closing(int fd, bool checked_vfork)
 	uint64_t token;
 	struct cb_pending p;
 	if (!cb_shim_busy && cb_fdtrack_peek(fd, &token, &p) &&
-	    (checked_vfork || !cb_shim_in_vfork_child()))
+	    (checked_vfork || !cb_runtime_in_vfork_child()))
 		settle(fd, token, &p);
 }
 
@@ -170,7 +170,7 @@ void cb_shim_settle_at_exit(void)
 void cb_shim_settle_range(unsigned int first, unsigned int last)
 {
 	int fd = cb_fdtrack_next(first, last);
-	if (fd < 0 || cb_shim_in_vfork_child())
+	if (fd < 0 || cb_runtime_in_vfork_child())
 		return;
 	/* fdtrack holds descriptors below 16M, so fd + 1 cannot wrap. */
 	for (; fd >= 0;

@@ -17,12 +17,6 @@
  * straight through. Initial-exec TLS: reading it never allocates. */
 extern __thread int cb_shim_busy __attribute__((tls_model("initial-exec")));
 
-/* True in a child that shares this process's memory without having run
- * the fork handlers (vfork, posix_spawn, clone(CLONE_VM)): the parent's
- * tables are not its to change. One getpid() system call: ask only when
- * there is something to change. */
-bool cb_shim_in_vfork_child(void);
-
 int cb_shim_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int cb_shim_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 void cb_shim_settle_closing(int fd);

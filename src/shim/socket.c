@@ -12,7 +12,7 @@
 CB_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd = cb_libc_socket(domain, type, protocol);
-	if (fd >= 0 && !cb_shim_in_vfork_child()) /* close.c: the parent's table */
+	if (fd >= 0 && !cb_runtime_in_vfork_child()) /* close.c: the parent's table */
 		cb_fdtype_set(fd, cb_fdtype_of_socket(type));
 	return fd;
 }
@@ -21,7 +21,7 @@ CB_EXPORT int dup(int oldfd)
 {
 	int fd = cb_libc_dup(oldfd);
 	enum cb_fdtype t = cb_fdtype_get(oldfd);
-	if (fd >= 0 && cb_fdtype_get(fd) != t && !cb_shim_in_vfork_child())
+	if (fd >= 0 && cb_fdtype_get(fd) != t && !cb_runtime_in_vfork_child())
 		cb_fdtype_set(fd, t);
 	return fd;
 }
