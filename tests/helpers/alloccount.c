@@ -6,14 +6,11 @@
  * This program's malloc family wraps glibc's and counts while `counting`
  * is set: the executable's definitions take precedence over everyone's
  * (default visibility: the build hides symbols otherwise). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "loopback.h"
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -51,17 +48,6 @@ __attribute__((visibility("default"))) void free(void *p)
 	__libc_free(p);
 }
 
-static void connect_once(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s >= 0) {
-		connect(s, (struct sockaddr *)&a, sizeof(a));
-		close(s);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -70,16 +56,15 @@ int main(int argc, char **argv)
 	}
 	int port = atoi(argv[1]);
 	int turns = atoi(argv[2]);
-	connect_once(port);
+	cb_test_connect_once(port);
 	/* One turn uncounted: the first registers fork handlers, once. */
-	struct timespec wait = {1, 200000000L};
-	nanosleep(&wait, NULL);
-	connect_once(port);
+	cb_test_nap_ms(1200);
+	cb_test_connect_once(port);
 	long total = 0;
 	for (int i = 0; i < turns; i++) {
-		nanosleep(&wait, NULL);
+		cb_test_nap_ms(1200);
 		atomic_store(&counting, 1);
-		connect_once(port);
+		cb_test_connect_once(port);
 		atomic_store(&counting, 0);
 		total += atomic_load(&allocations);
 		atomic_store(&allocations, 0);

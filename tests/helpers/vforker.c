@@ -5,32 +5,11 @@
  * child that connects to 127.0.0.1:PORT and execs /bin/true, then keeps
  * connecting every 100 ms for SECONDS (so that the parent's own periodic
  * work runs), printing "child-exited N" and "done". */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-static void connect_once(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s >= 0) {
-		connect(s, (struct sockaddr *)&a, sizeof(a));
-		close(s);
-	}
-}
+#include "loopback.h"
 
 int main(int argc, char **argv)
 {
@@ -40,11 +19,11 @@ int main(int argc, char **argv)
 	}
 	int port = atoi(argv[1]);
 	int seconds = atoi(argv[2]);
-	connect_once(port); /* the shim is initialised and ticking */
-	nap_ms(1300);
+	cb_test_connect_once(port); /* the shim is initialised and ticking */
+	cb_test_nap_ms(1300);
 	pid_t pid = vfork();
 	if (pid == 0) {
-		connect_once(port);
+		cb_test_connect_once(port);
 		execl("/bin/true", "true", (char *)NULL);
 		_exit(127);
 	}
@@ -54,8 +33,8 @@ int main(int argc, char **argv)
 	printf("child-exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	fflush(stdout);
 	for (int i = 0; i < seconds * 10; i++) {
-		connect_once(port);
-		nap_ms(100);
+		cb_test_connect_once(port);
+		cb_test_nap_ms(100);
 	}
 	printf("done\n");
 	return 0;
