@@ -26,11 +26,15 @@ CURL_LIBS  = $(shell pkg-config --libs libcurl 2>/dev/null)
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread \
              $(WARN) -DCB_DEFAULT_CONFIG='"$(SYSCONF)/cbreaker/cbreaker.ini"' \
-             -DCB_LIBDIR='"$(LIBDIR)"' -Isrc $(PKG_CFLAGS) $(CFLAGS)
+             -DCB_LIBDIR='"$(LIBDIR)"' -iquote src $(PKG_CFLAGS) $(CFLAGS)
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
-CORE_SRC  = $(wildcard src/*.c)
+# The folders of src/ in the order calls go (README "Development"): each
+# may use those before it, never those after it (tools/layers.sh checks).
+LAYERS    = base libc match config state core connect curl control shim
+CORE_SRC  = $(foreach d,$(filter-out shim,$(LAYERS)),$(wildcard src/$(d)/*.c))
 SHIM_SRC  = $(wildcard src/shim/*.c)
+SRC_H     = $(wildcard src/*/*.h)
 TOOL_SRC  = $(wildcard tools/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 HELP_SRC  = $(wildcard tests/helpers/*.c)
@@ -54,11 +58,11 @@ TOOL = $(BUILD)/cbreaker
 .PHONY: all check check-run unit integration bench fuzz demo install uninstall deps lint format clean
 all: $(LIB) $(TOOL)
 
-$(BUILD)/pic/%.o: %.c $(wildcard src/*.h src/shim/*.h)
+$(BUILD)/pic/%.o: %.c $(SRC_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/san/%.o: %.c $(wildcard src/*.h src/shim/*.h tools/*.h)
+$(BUILD)/san/%.o: %.c $(SRC_H) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
 
@@ -112,9 +116,9 @@ bench: all $(BENCH_BIN) $(HELP_BIN)
 # libFuzzer targets (clang): each runs FUZZ_SECONDS on a corpus kept in
 # $(BUILD)/fuzz, seeded with the example configurations.
 FUZZ_SECONDS ?= 30
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard src/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(SRC_H)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(PKG_CFLAGS) \
 	  -DCB_DEFAULT_CONFIG='"/nonexistent"' -o $@ $< $(CORE_SRC) $(INIH_LIBS) -ldl -pthread
 
 fuzz: $(FUZZ_BIN)
@@ -131,11 +135,11 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tools/demo.sh
 
-lint:
-	@tools/lint.sh
+lint: all
+	@tools/lint.sh "$(LAYERS)" $(BUILD)/pic
 
 format:
-	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(wildcard src/*.h src/shim/*.h tools/*.h)
+	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h)
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONF)/cbreaker

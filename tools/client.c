@@ -22,8 +22,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "store_tool.h"
+#include "control/control.h"
+#include "core/core.h"
+#include "state/state.h"
 
 /* A live server answers in milliseconds; one that does not (stopped,
  * swamped) is bypassed: the state file holds the same breakers. */
@@ -292,47 +293,15 @@ void cb_client_view_close(struct cb_client_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* Adds a transition the tool made to the event ring, as the shim does. */
-static void publish(struct cb_store *st, const char *name, const struct cb_transition *tr,
-                    const struct cb_env *env)
-{
-	struct cb_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.wall_ms = env->wall_ms;
-	ev.pid = env->pid;
-	ev.from = (uint8_t)tr->from;
-	ev.to = (uint8_t)tr->to;
-	ev.cause = (uint8_t)tr->cause;
-	ev.count = tr->count;
-	ev.rate = tr->rate;
-	ev.retry_in_ms = tr->retry_in_ms;
-	ev.last_error = tr->last_error;
-	snprintf(ev.breaker, sizeof(ev.breaker), "%s", name);
-	memcpy(ev.last_address, tr->last_address, sizeof(ev.last_address));
-	cb_store_push_event(st, &ev);
-}
-
-/* Applies verb to one breaker's slot; false when the store is full. */
-static bool change_one(struct cb_store *st, const struct cb_breaker_config *bc, const char *verb)
+/* Applies the action to one breaker's slot through the guard, as the
+ * control server would; false when the store is full. */
+static bool change_one(struct cb_store *st, const struct cb_breaker_config *bc,
+                       enum cb_operator_action action)
 {
 	struct cb_slot *slot = cb_store_find(st, bc->name, true);
 	if (!slot)
 		return false;
-	struct cb_env env = {
-	        .now_ms = cb_now_ms(),
-	        .wall_ms = cb_wall_ms(),
-	        .pid = (uint32_t)getpid(),
-	        .random = (uint64_t)cb_now_ms() * 0x9E3779B97F4A7C15ULL,
-	};
-	struct cb_transition tr;
-	memset(&tr, 0, sizeof(tr));
-	if (strcmp(verb, "reset") == 0)
-		cb_breaker_reset(slot, bc, &env, &tr);
-	else
-		cb_breaker_force(slot, strcmp(verb, "disable") == 0 ? CB_DISABLED : CB_FORCED_OPEN,
-		                 &env, &tr);
-	if (tr.happened)
-		publish(st, bc->name, &tr, &env);
+	cb_guard_operate(st, slot, bc, action);
 	return true;
 }
 
@@ -377,22 +346,19 @@ int cb_client_change_offline(struct cb_client *c, const char *verb, const char *
 	if (!st)
 		return 1;
 	bool ok = true;
+	enum cb_operator_action action =
+	        (enum cb_operator_action)cb_operator_action_from_name(verb);
 	if (all) {
-		cb_buf_puts(reply, "{\"ok\":true,\"reset\":[");
+		cb_render_reset_all_open(reply);
 		for (size_t i = 0; i < c->cfg->n_breakers; i++) {
-			ok = change_one(st, &c->cfg->breakers[i], verb) && ok;
-			cb_buf_puts(reply, i ? "," : "");
-			cb_render_json_string(reply, c->cfg->breakers[i].name);
+			ok = change_one(st, &c->cfg->breakers[i], action) && ok;
+			cb_render_reset_all_add(reply, i, c->cfg->breakers[i].name);
 		}
-		cb_buf_puts(reply, "]}\n");
+		cb_render_reset_all_close(reply);
 	} else {
-		ok = change_one(st, bc, verb);
+		ok = change_one(st, bc, action);
 		struct cb_slot *slot = cb_store_find(st, bc->name, false);
-		uint64_t word = slot ? atomic_load(&slot->state) : 0;
-		cb_buf_puts(reply, "{\"ok\":true,\"breaker\":");
-		cb_render_json_string(reply, bc->name);
-		cb_buf_printf(reply, ",\"state\":\"%s\"}\n",
-		              cb_state_name((enum cb_state)(word & 0xff)));
+		cb_render_changed(reply, bc->name, slot ? cb_slot_state(slot) : CB_CLOSED);
 	}
 	cb_store_close(st);
 	if (!ok)

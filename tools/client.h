@@ -8,10 +8,10 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "config.h"
+#include "config/config.h"
+#include "control/control.h"
 #include "options.h"
-#include "render.h"
-#include "store.h"
+#include "state/state.h"
 
 struct cb_client {
 	const char *cmd;       /* for messages: "status", "reset", ... */

@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "commands.h"
-#include "config.h"
-#include "config_value.h"
+#include "config/config.h"
+
 #include "options.h"
 
 static void print_breaker(const struct cb_breaker_config *b)

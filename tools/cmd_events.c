@@ -21,7 +21,7 @@
 
 #include "client.h"
 #include "commands.h"
-#include "store_tool.h"
+#include "state/state.h"
 
 #define FOLLOW_MS 100 /* how often the ring is read when following the file */
 

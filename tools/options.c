@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "options.h"
 
 int cb_usage_error(const char *cmd, const char *fmt, ...)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "match.h"
+#include "match/match.h"
 
 #define CALLS   2000000
 #define TARGETS 64 /* distinct destinations cycled through, so not one cached slot */

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "store_impl.h"
+#include "state/store.h"
+#include "state/layout.h"
 
 #define ROUNDS 200
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "log.h"
+#include "control/control.h"
+#include "core/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "breaker.h"
+#include "core/breaker.h"
 
 #define T0 1000000 /* ms: a clock well away from 0 ("never") */
 
@@ -51,7 +51,7 @@ static int setup(void **state)
 	struct rig *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
 	defaults(&r->cfg);
-	cb_breaker_init(&r->slot);
+	cb_slot_init(&r->slot);
 	r->env.now_ms = T0;
 	r->env.wall_ms = 1700000000000;
 	r->env.pid = 4242;
@@ -479,7 +479,7 @@ static void test_jitter_stays_within_bounds_and_spreads(void **state)
 	for (int i = 0; i < 2000; i++) {
 		struct cb_slot *s = &r->slot;
 		memset(s, 0, sizeof(*s));
-		cb_breaker_init(s);
+		cb_slot_init(s);
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
@@ -988,7 +988,7 @@ static void test_threads_give_exact_counts_and_one_winner_per_transition(void **
 	sh->cfg.jitter = 50;
 	sh->cfg.half_open_max_calls = 3;
 	sh->cfg.success_threshold = 2;
-	cb_breaker_init(&sh->slot);
+	cb_slot_init(&sh->slot);
 	struct worker w[THREADS];
 	memset(w, 0, sizeof(w));
 	for (int i = 0; i < THREADS; i++) {
@@ -1046,7 +1046,7 @@ static void test_processes_sharing_a_slot_give_exact_counts(void **state)
 	run->sh.cfg.failure_threshold = 3;
 	run->sh.cfg.open_timeout_ms = 5;
 	run->sh.cfg.half_open_max_calls = 2;
-	cb_breaker_init(&run->sh.slot);
+	cb_slot_init(&run->sh.slot);
 	pid_t pids[PROCS];
 	for (int i = 0; i < PROCS; i++) {
 		run->w[i].sh = &run->sh;
@@ -1095,7 +1095,7 @@ static void test_permit_of_killed_process_reclaimed(void **state)
 	        mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(r != MAP_FAILED);
 	defaults(&r->cfg);
-	cb_breaker_init(&r->slot);
+	cb_slot_init(&r->slot);
 	r->env.now_ms = T0;
 	r->env.pid = (uint32_t)getpid();
 	r->env.pid_alive = pid_alive_kill;

@@ -23,9 +23,9 @@
 
 #include <curl/curl.h>
 
-#include "config.h"
-#include "config_value.h"
-#include "match.h"
+#include "config/config.h"
+#include "config/value.h"
+#include "match/match.h"
 
 static char dir[128];
 static char path[192];

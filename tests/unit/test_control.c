@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "control.h"
-#include "log.h"
+#include "control/control.h"
+#include "core/log.h"
 
 static struct cb_runtime rt;
 

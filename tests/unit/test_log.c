@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "core/log.h"
 
 static void test_open_line_names_count_error_address_and_retry(void **unused)
 {

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "match.h"
-#include "match_ip.h"
+#include "match/match.h"
+#include "match/ip.h"
 
 static int setup(void **state)
 {

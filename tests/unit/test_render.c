@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "render.h"
+#include "control/render.h"
 
 /* 2026-01-31T12:00:00.250Z */
 #define WALL_NOW 1769860800250LL

@@ -29,10 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "breaker.h"
-#include "store.h"
-#include "store_impl.h"
-#include "store_tool.h"
+#include "core/breaker.h"
+#include "state/store.h"
+#include "state/layout.h"
+#include "state/state.h"
 
 #define CHILD_ALARM_S 30 /* a child stuck this long is killed and fails its test */
 
@@ -1029,7 +1029,7 @@ static void test_auto_state_path_is_per_configuration_and_user_only(void **state
 	assert_int_equal(cb_store_state_path(&f->cfg, a, sizeof(a)), 0);
 	snprintf(want, sizeof(want), "/dev/shm/cbreaker-%u/cbreaker-%016llx.state",
 	         (unsigned)geteuid(),
-	         (unsigned long long)cb_store_fnv1a64("/etc/cbreaker/test.ini"));
+	         (unsigned long long)cb_fnv1a_str("/etc/cbreaker/test.ini"));
 	assert_string_equal(a, want);
 	assert_int_equal(cb_store_state_path(&f->cfg, a2, sizeof(a2)), 0);
 	assert_string_equal(a, a2);

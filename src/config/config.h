@@ -1,0 +1,111 @@
+/* config.h - the INI configuration (SPEC section 3): load, validate, free.
+ * Loading is all-or-nothing: any error yields no configuration at all. */
+#ifndef CB_CONFIG_H
+#define CB_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/base.h"
+#include "config/value.h"
+
+struct cb_matcher;
+
+enum cb_mode { CB_MODE_ENFORCE, CB_MODE_OBSERVE };
+enum cb_scope { CB_SCOPE_SERVICE, CB_SCOPE_ENDPOINT };
+enum cb_log_dest { CB_LOG_TO_STDERR, CB_LOG_TO_SYSLOG, CB_LOG_TO_OFF, CB_LOG_TO_FILE };
+enum cb_log_level { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG };
+/* state_file: auto | none | path; socket: auto | off | path (off is NONE). */
+enum cb_path_kind { CB_PATH_AUTO, CB_PATH_NONE, CB_PATH_EXPLICIT };
+
+/* errno values below 256 (Linux uses < 134). */
+struct cb_errno_set {
+	uint64_t bits[4];
+};
+/* HTTP statuses 0..639. */
+struct cb_http_set {
+	uint64_t bits[10];
+};
+/* CURLcode values 0..127. */
+struct cb_code_set {
+	uint64_t bits[2];
+};
+
+#define CB_SET_HAS(set, v)                                                                         \
+	((unsigned)(v) < 64 * sizeof((set).bits) / sizeof((set).bits[0]) &&                        \
+	 ((set).bits[(unsigned)(v) / 64] >> ((unsigned)(v) % 64) & 1))
+#define CB_SET_ADD(set, v) ((set).bits[(unsigned)(v) / 64] |= (uint64_t)1 << ((unsigned)(v) % 64))
+
+#define CB_PROBE_LEASES 32 /* upper bound of half_open_max_calls */
+
+struct cb_breaker_config {
+	char name[CB_NAME_MAX];
+	char *hosts;                /* the `hosts` value as written, for display */
+	int line;                   /* line of the section header */
+	uint32_t failure_threshold; /* 0 = off */
+	uint32_t failure_rate;      /* percent, 0 = off */
+	uint32_t min_calls;
+	uint64_t window_ms;
+	uint64_t slow_call_ms;   /* 0 = off */
+	uint32_t slow_call_rate; /* percent, 0 = off */
+	uint64_t open_timeout_ms;
+	uint64_t open_timeout_max_ms;
+	double backoff_multiplier;    /* >= 1 */
+	uint32_t jitter;              /* percent, 0..100 */
+	uint32_t half_open_max_calls; /* 1..CB_PROBE_LEASES */
+	uint32_t success_threshold;   /* >= 1 */
+	uint64_t connect_timeout_ms;  /* 0 = off */
+	struct cb_errno_set failure_errors;
+	int reject_errno;
+	struct cb_http_set http_failure_status; /* empty for `none` */
+	struct cb_code_set curl_failure_codes;
+	enum cb_scope scope;
+	bool retry_after_honor;
+	uint32_t max_connections; /* 0 = none */
+	enum cb_mode mode;        /* the global mode unless the section sets it */
+};
+
+struct cb_global_config {
+	enum cb_path_kind state_file_kind;
+	char state_file[PATH_MAX]; /* when EXPLICIT */
+	enum cb_path_kind socket_kind;
+	char socket[PATH_MAX]; /* when EXPLICIT; may contain %p (pid) */
+	enum cb_log_dest log_dest;
+	char log_path[PATH_MAX]; /* when CB_LOG_TO_FILE */
+	enum cb_log_level log_level;
+	enum cb_mode mode;
+	bool deepbind_strip;
+	uint32_t discover; /* 0 = off */
+	bool has_state_group;
+	gid_t state_group;
+	mode_t state_mode; /* default 0600 */
+};
+
+struct cb_config {
+	char path[PATH_MAX];      /* as given */
+	char real_path[PATH_MAX]; /* realpath(3) of it: names the auto state file */
+	struct cb_global_config global;
+	size_t n_breakers;
+	struct cb_breaker_config *breakers; /* in file order; index = breaker id */
+	struct cb_matcher *matcher;         /* every breaker's `hosts`, ids as above */
+};
+
+/* Errors found while loading, each "file:line: message". */
+struct cb_diag {
+	size_t count; /* all errors found, may exceed CB_DIAG_MAX */
+	char msg[CB_DIAG_MAX][CB_DIAG_LEN];
+};
+
+/* Loads and validates `path`. Returns NULL (and fills diag) on any error,
+ * including a missing file ("file: cannot open: reason"). */
+struct cb_config *cb_config_load(const char *path, struct cb_diag *diag);
+void cb_config_free(struct cb_config *cfg);
+
+/* $CBREAKER_CONFIG if set and non-empty, else the built-in default
+ * (CB_DEFAULT_CONFIG, set by the Makefile from PREFIX). */
+const char *cb_config_default_path(void);
+
+#endif

@@ -1,0 +1,69 @@
+/* close.c - the policy of the calls that make a descriptor stop naming its
+ * socket (close, close_range, dup2, dup3): a connect still in flight there
+ * is judged from TCP_INFO before the socket goes, and the recorded socket
+ * type is forgotten before the number can be reused (dup2/dup3 then copy
+ * the old descriptor's). Descriptors never tracked cost a few loads. A
+ * vfork child changes none of this: the tables are its parent's. No dlsym
+ * and no malloc here: libc.c resolved libc early. */
+#include <unistd.h>
+
+#include "base/base.h"
+#include "connect/connect.h"
+#include "connect/follow.h"
+#include "connect/socktype.h"
+#include "libc/libc.h"
+
+/* getpid() is asked only when a write would change something. */
+static void forget_type(int fd)
+{
+	if (cb_socktype_get(fd) != CB_SOCKTYPE_UNKNOWN && !cb_process_in_vfork_child())
+		cb_socktype_set(fd, CB_SOCKTYPE_UNKNOWN);
+}
+
+static void copy_type(int oldfd, int newfd)
+{
+	enum cb_socktype t = cb_socktype_get(oldfd);
+	if (t != CB_SOCKTYPE_UNKNOWN && !cb_process_in_vfork_child())
+		cb_socktype_set(newfd, t);
+}
+
+int cb_connect_close(int fd)
+{
+	cb_follow_settle_closing(fd);
+	forget_type(fd);
+	return cb_libc_close(fd);
+}
+
+int cb_connect_close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
+		cb_follow_settle_range(first, last);
+		if (!cb_process_in_vfork_child())
+			cb_socktype_forget_range(first, last);
+	}
+	return cb_libc_close_range(first, last, flags);
+}
+
+int cb_connect_dup2(int oldfd, int newfd)
+{
+	cb_follow_settle_dup(oldfd, newfd);
+	if (oldfd == newfd)
+		return cb_libc_dup2(oldfd, newfd);
+	forget_type(newfd);
+	int r = cb_libc_dup2(oldfd, newfd);
+	if (r >= 0)
+		copy_type(oldfd, newfd);
+	return r;
+}
+
+int cb_connect_dup3(int oldfd, int newfd, int flags)
+{
+	cb_follow_settle_dup(oldfd, newfd);
+	if (oldfd == newfd) /* EINVAL: nothing changes */
+		return cb_libc_dup3(oldfd, newfd, flags);
+	forget_type(newfd);
+	int r = cb_libc_dup3(oldfd, newfd, flags);
+	if (r >= 0)
+		copy_type(oldfd, newfd);
+	return r;
+}

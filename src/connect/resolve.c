@@ -1,0 +1,108 @@
+/* resolve.c - the resolver calls (getaddrinfo, gethostbyname*): the
+ * program's answers teach the resolved-names table (match/resolved.h)
+ * which names an address stands for, so that name patterns match at
+ * connect(). Only names some pattern cares about are remembered. Results,
+ * errno and h_errno are left as the real call left them. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "connect/connect.h"
+#include "connect/inflight.h"
+#include "core/core.h"
+#include "libc/libc.h"
+#include "match/match.h"
+
+/* A literal address teaches nothing: patterns match it directly. */
+static bool is_literal(const char *node)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, node, buf) == 1 || inet_pton(AF_INET6, node, buf) == 1;
+}
+
+/* Is `name` worth remembering? */
+static bool relevant(const char *name)
+{
+	if (!name || is_literal(name))
+		return false;
+	const struct cb_runtime *rt = cb_runtime_get();
+	return rt && cb_matcher_name_relevant(rt->cfg->matcher, name);
+}
+
+static void learn_addrinfo(const char *node, const struct addrinfo *hints,
+                           const struct addrinfo *res)
+{
+	if (cb_busy || !node || (hints && (hints->ai_flags & AI_NUMERICHOST)))
+		return;
+	CB_INSIDE(inside);
+	if (relevant(node))
+		for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+			cb_resolved_remember(ai->ai_addr, node);
+}
+
+static void learn_hostent(const char *name, const struct hostent *h)
+{
+	if (cb_busy || !h || !h->h_addr_list ||
+	    (h->h_addrtype != AF_INET && h->h_addrtype != AF_INET6))
+		return;
+	CB_INSIDE(inside);
+	int saved_h = h_errno;
+	if (relevant(name)) {
+		for (char **a = h->h_addr_list; *a; a++) {
+			union cb_sockaddr_any sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa.sa_family = (sa_family_t)h->h_addrtype;
+			if (h->h_addrtype == AF_INET && h->h_length == sizeof(sa.in.sin_addr))
+				memcpy(&sa.in.sin_addr, *a, sizeof(sa.in.sin_addr));
+			else if (h->h_addrtype == AF_INET6 &&
+			         h->h_length == sizeof(sa.in6.sin6_addr))
+				memcpy(&sa.in6.sin6_addr, *a, sizeof(sa.in6.sin6_addr));
+			else
+				continue;
+			cb_resolved_remember(&sa.sa, name);
+		}
+	}
+	h_errno = saved_h;
+}
+
+int cb_connect_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                           struct addrinfo **res)
+{
+	int r = cb_libc_getaddrinfo(node, service, hints, res);
+	if (r == 0)
+		learn_addrinfo(node, hints, *res);
+	return r;
+}
+
+struct hostent *cb_connect_gethostbyname(const char *name)
+{
+	struct hostent *h = cb_libc_gethostbyname(name);
+	learn_hostent(name, h);
+	return h;
+}
+
+struct hostent *cb_connect_gethostbyname2(const char *name, int af)
+{
+	struct hostent *h = cb_libc_gethostbyname2(name, af);
+	learn_hostent(name, h);
+	return h;
+}
+
+int cb_connect_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen,
+                               struct hostent **result, int *h_errnop)
+{
+	int r = cb_libc_gethostbyname_r(name, ret, buf, buflen, result, h_errnop);
+	if (r == 0 && result)
+		learn_hostent(name, *result);
+	return r;
+}
+
+int cb_connect_gethostbyname2_r(const char *name, int af, struct hostent *ret, char *buf,
+                                size_t buflen, struct hostent **result, int *h_errnop)
+{
+	int r = cb_libc_gethostbyname2_r(name, af, ret, buf, buflen, result, h_errnop);
+	if (r == 0 && result)
+		learn_hostent(name, *result);
+	return r;
+}

@@ -1,0 +1,553 @@
+/* render.c - status JSON, the status table, Prometheus metrics and event
+ * lines (see render.h). Everything here formats what it is given: no
+ * clocks, no store, no I/O, so both the server and the tool's offline mode
+ * use it and unit tests check it byte for byte. */
+#include "control/render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/core.h"
+
+void cb_buf_free(struct cb_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Room for n more bytes and the NUL; false (and `failed`) when out of memory. */
+static bool reserve(struct cb_buf *b, size_t n)
+{
+	if (b->failed)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void cb_buf_add(struct cb_buf *b, const char *s, size_t n)
+{
+	if (!reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void cb_buf_puts(struct cb_buf *b, const char *s)
+{
+	cb_buf_add(b, s, strlen(s));
+}
+
+void cb_buf_printf(struct cb_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		cb_buf_add(b, small, (size_t)n);
+		return;
+	}
+	if (!reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void cb_render_json_string(struct cb_buf *b, const char *s)
+{
+	cb_buf_add(b, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			cb_buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			cb_buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			cb_buf_puts(b, "\\n");
+			break;
+		case '\r':
+			cb_buf_puts(b, "\\r");
+			break;
+		case '\t':
+			cb_buf_puts(b, "\\t");
+			break;
+		default:
+			/* JSON forbids raw control characters, DEL is legal but
+			 * unreadable in a terminal. */
+			if (*p < 0x20 || *p == 0x7f)
+				cb_buf_printf(b, "\\u%04x", *p);
+			else
+				cb_buf_add(b, (const char *)p, 1);
+		}
+	}
+	cb_buf_add(b, "\"", 1);
+}
+
+void cb_render_iso_time(char *buf, size_t len, int64_t wall_ms)
+{
+	/* Floor division, so times before 1970 (a clock set wrong) still
+	 * print a valid instant. */
+	int64_t secs = wall_ms / 1000, ms = wall_ms % 1000;
+	if (ms < 0) {
+		ms += 1000;
+		secs--;
+	}
+	time_t t = (time_t)secs;
+	struct tm tm;
+	char day[24];
+	if (!gmtime_r(&t, &tm) || strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	snprintf(buf, len, "%s.%03dZ", day, (int)ms);
+}
+
+int64_t cb_render_wall_of(int64_t mono_ms, int64_t mono_now_ms, int64_t wall_now_ms)
+{
+	return wall_now_ms - (mono_now_ms - mono_ms);
+}
+
+void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_config *cfg,
+                       const struct cb_slot *slot, int64_t mono_now_ms)
+{
+	memset(out, 0, sizeof(*out));
+	out->cfg = cfg;
+	out->snap.state = CB_CLOSED;
+	out->snap.open_timeout_ms = cfg->open_timeout_ms;
+	if (slot)
+		cb_breaker_snapshot(slot, cfg, mono_now_ms, &out->snap);
+}
+
+const struct cb_render_breaker *cb_render_find(const struct cb_render_page *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->breakers[i].cfg->name, name) == 0)
+			return &p->breakers[i];
+	return NULL;
+}
+
+void cb_render_error_json(struct cb_buf *b, const char *message)
+{
+	cb_buf_puts(b, "{\"error\":");
+	cb_render_json_string(b, message);
+	cb_buf_puts(b, "}\n");
+}
+
+static void json_key(struct cb_buf *b, const char *key)
+{
+	cb_buf_printf(b, ",\"%s\":", key);
+}
+
+/* A monotonic instant as an ISO string, or null for 0 (never). */
+static void json_mono_time(struct cb_buf *b, const struct cb_render_page *p, int64_t mono_ms)
+{
+	if (mono_ms == 0) {
+		cb_buf_puts(b, "null");
+		return;
+	}
+	char iso[40];
+	cb_render_iso_time(iso, sizeof(iso),
+	                   cb_render_wall_of(mono_ms, p->mono_now_ms, p->wall_now_ms));
+	cb_render_json_string(b, iso);
+}
+
+/* `hosts` as written, split into its patterns (spaces and commas). */
+static void json_hosts(struct cb_buf *b, const char *hosts)
+{
+	cb_buf_add(b, "[", 1);
+	const char *s = hosts ? hosts : "";
+	bool first = true;
+	while (*s) {
+		size_t skip = strspn(s, " \t,");
+		s += skip;
+		size_t n = strcspn(s, " \t,");
+		if (n == 0)
+			break;
+		char pat[CB_HOST_MAX + 16];
+		snprintf(pat, sizeof(pat), "%.*s", (int)n, s);
+		if (!first)
+			cb_buf_add(b, ",", 1);
+		cb_render_json_string(b, pat);
+		first = false;
+		s += n;
+	}
+	cb_buf_add(b, "]", 1);
+}
+
+static void json_last_failure(struct cb_buf *b, const struct cb_snapshot *s)
+{
+	if (s->last_wall_ms == 0) {
+		cb_buf_puts(b, "null");
+		return;
+	}
+	char iso[40], err[64];
+	cb_render_iso_time(iso, sizeof(iso), s->last_wall_ms);
+	cb_log_format_error(err, sizeof(err), s->last_error);
+	cb_buf_puts(b, "{\"time\":");
+	cb_render_json_string(b, iso);
+	cb_buf_puts(b, ",\"error\":");
+	if (err[0])
+		cb_render_json_string(b, err);
+	else
+		cb_buf_puts(b, "null");
+	cb_buf_puts(b, ",\"address\":");
+	if (s->last_address[0])
+		cb_render_json_string(b, s->last_address);
+	else
+		cb_buf_puts(b, "null");
+	cb_buf_puts(b, "}");
+}
+
+/* The fields of one breaker (or, later, of one endpoint of it). */
+static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
+                         const struct cb_render_breaker *rb)
+{
+	const struct cb_snapshot *s = &rb->snap;
+	cb_buf_puts(b, "{\"name\":");
+	cb_render_json_string(b, rb->cfg->name);
+	json_key(b, "state");
+	cb_render_json_string(b, cb_state_name(s->state));
+	json_key(b, "mode");
+	cb_render_json_string(b, rb->cfg->mode == CB_MODE_OBSERVE ? "observe" : "enforce");
+	json_key(b, "hosts");
+	json_hosts(b, rb->cfg->hosts);
+	cb_buf_printf(b,
+	              ",\"calls\":%llu,\"successes\":%llu,\"failures\":%llu,\"slow\":%llu,"
+	              "\"rejected\":%llu,\"consecutive_failures\":%u,\"window_calls\":%u,"
+	              "\"window_failure_rate\":%u,\"window_slow_rate\":%u",
+	              (unsigned long long)s->calls, (unsigned long long)s->successes,
+	              (unsigned long long)s->failures, (unsigned long long)s->slow,
+	              (unsigned long long)s->rejected, s->consecutive_failures, s->window_calls,
+	              s->window_failure_rate, s->window_slow_rate);
+	json_key(b, "opened_at");
+	json_mono_time(b, p, s->opened_at_ms);
+	json_key(b, "retry_at");
+	json_mono_time(b, p, s->state == CB_OPEN ? s->retry_at_ms : 0);
+	cb_buf_printf(b, ",\"open_timeout_ms\":%llu,\"half_open_inflight\":%u",
+	              (unsigned long long)s->open_timeout_ms, s->half_open_inflight);
+	json_key(b, "transitions");
+	for (int st = 0; st < CB_STATE_COUNT; st++)
+		cb_buf_printf(b, "%s\"%s\":%llu", st ? "," : "{", cb_state_name((enum cb_state)st),
+		              (unsigned long long)s->transitions[st]);
+	cb_buf_printf(b, "},\"would_reject\":%llu", (unsigned long long)s->would_reject);
+	json_key(b, "last_failure");
+	json_last_failure(b, s);
+	cb_buf_puts(b, "}");
+}
+
+void cb_render_status_json(struct cb_buf *b, const struct cb_render_page *p, const char *only)
+{
+	cb_buf_puts(b, "{\"config\":");
+	cb_render_json_string(b, p->config_path ? p->config_path : "");
+	json_key(b, "state_file");
+	if (p->state_path && p->state_path[0])
+		cb_render_json_string(b, p->state_path);
+	else
+		cb_buf_puts(b, "null");
+	json_key(b, "pid");
+	if (p->pid > 0)
+		cb_buf_printf(b, "%d", p->pid);
+	else
+		cb_buf_puts(b, "null");
+	cb_buf_puts(b, ",\"breakers\":[");
+	bool first = true;
+	for (size_t i = 0; i < p->n; i++) {
+		if (only && strcmp(only, p->breakers[i].cfg->name) != 0)
+			continue;
+		if (!first)
+			cb_buf_add(b, ",", 1);
+		json_breaker(b, p, &p->breakers[i]);
+		first = false;
+	}
+	cb_buf_puts(b, "]}\n");
+}
+
+/* "12s", "3m05s", "1h02m": a coarse duration for the table. */
+static void human_duration(char *buf, size_t len, int64_t ms)
+{
+	int64_t s = ms <= 0 ? 0 : (ms + 999) / 1000;
+	if (s < 120)
+		snprintf(buf, len, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600),
+		         (long long)(s % 3600 / 60));
+}
+
+#define TABLE_COLS 6
+#define TABLE_CELL 256 /* > name, error, address and age together */
+
+static const char *const table_heads[TABLE_COLS] = {
+        "NAME", "STATE", "FAILURES/CALLS", "RATE", "RETRY", "LAST ERROR",
+};
+
+/* The cells of one row; the last column is free-form. */
+static void table_row(const struct cb_render_page *p, const struct cb_render_breaker *rb,
+                      char cells[TABLE_COLS][TABLE_CELL])
+{
+	const struct cb_snapshot *s = &rb->snap;
+	char when[32];
+	snprintf(cells[0], TABLE_CELL, "%s", rb->cfg->name);
+	snprintf(cells[1], TABLE_CELL, "%s%s", cb_state_name(s->state),
+	         rb->cfg->mode == CB_MODE_OBSERVE ? " (observe)" : "");
+	snprintf(cells[2], TABLE_CELL, "%llu/%llu", (unsigned long long)s->failures,
+	         (unsigned long long)s->calls);
+	snprintf(cells[3], TABLE_CELL, "%u%%", s->window_failure_rate);
+	switch (s->state) {
+	case CB_OPEN:
+		human_duration(when, sizeof(when), s->retry_at_ms - p->mono_now_ms);
+		snprintf(cells[4], TABLE_CELL, "retry in %s", when);
+		break;
+	case CB_HALF_OPEN:
+		snprintf(cells[4], TABLE_CELL, "probing (%u)", s->half_open_inflight);
+		break;
+	case CB_FORCED_OPEN:
+		snprintf(cells[4], TABLE_CELL, "until reset");
+		break;
+	default:
+		snprintf(cells[4], TABLE_CELL, "-");
+	}
+	if (s->last_wall_ms == 0) {
+		snprintf(cells[5], TABLE_CELL, "-");
+		return;
+	}
+	char err[64];
+	cb_log_format_error(err, sizeof(err), s->last_error);
+	human_duration(when, sizeof(when), p->wall_now_ms - s->last_wall_ms);
+	snprintf(cells[5], TABLE_CELL, "%s%s%s, %s ago", err[0] ? err : "failure",
+	         s->last_address[0] ? " " : "", s->last_address, when);
+}
+
+static const char *state_color(enum cb_state s)
+{
+	switch (s) {
+	case CB_CLOSED:
+		return "\033[32m"; /* green */
+	case CB_HALF_OPEN:
+		return "\033[33m"; /* yellow */
+	case CB_DISABLED:
+		return "\033[2m"; /* dim */
+	default:
+		return "\033[1;31m"; /* bold red: open, forced_open */
+	}
+}
+
+void cb_render_status_table(struct cb_buf *b, const struct cb_render_page *p, const char *only,
+                            bool color)
+{
+	size_t width[TABLE_COLS];
+	for (int c = 0; c < TABLE_COLS; c++)
+		width[c] = strlen(table_heads[c]);
+	char(*rows)[TABLE_COLS][TABLE_CELL] = calloc(p->n ? p->n : 1, sizeof(*rows));
+	if (!rows) {
+		b->failed = true;
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (only && strcmp(only, p->breakers[i].cfg->name) != 0)
+			continue;
+		table_row(p, &p->breakers[i], rows[n]);
+		for (int c = 0; c < TABLE_COLS; c++)
+			if (strlen(rows[n][c]) > width[c])
+				width[c] = strlen(rows[n][c]);
+		n++;
+	}
+	for (int c = 0; c + 1 < TABLE_COLS; c++)
+		cb_buf_printf(b, "%-*s  ", (int)width[c], table_heads[c]);
+	cb_buf_printf(b, "%s\n", table_heads[TABLE_COLS - 1]);
+	for (size_t r = 0, i = 0; r < n; i++) {
+		if (only && strcmp(only, p->breakers[i].cfg->name) != 0)
+			continue;
+		for (int c = 0; c + 1 < TABLE_COLS; c++) {
+			/* The colour codes go around the padded cell, so they
+			 * take no width. */
+			bool paint = color && c == 1;
+			if (paint)
+				cb_buf_puts(b, state_color(p->breakers[i].snap.state));
+			cb_buf_printf(b, "%-*s", (int)width[c], rows[r][c]);
+			if (paint)
+				cb_buf_puts(b, "\033[0m");
+			cb_buf_puts(b, "  ");
+		}
+		cb_buf_printf(b, "%s\n", rows[r][TABLE_COLS - 1]);
+		r++;
+	}
+	free(rows);
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void prom_label(struct cb_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			cb_buf_puts(b, "\\\\");
+		else if (*s == '"')
+			cb_buf_puts(b, "\\\"");
+		else if (*s == '\n')
+			cb_buf_puts(b, "\\n");
+		else
+			cb_buf_add(b, s, 1);
+	}
+}
+
+static void prom_family(struct cb_buf *b, const char *name, const char *type, const char *help)
+{
+	cb_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{breaker="...",extra="value"} number */
+static void prom_sample(struct cb_buf *b, const char *name, const char *breaker, const char *extra,
+                        const char *value, const char *number)
+{
+	cb_buf_printf(b, "%s{breaker=\"", name);
+	prom_label(b, breaker);
+	cb_buf_puts(b, "\"");
+	if (extra && value) {
+		cb_buf_printf(b, ",%s=\"", extra);
+		prom_label(b, value);
+		cb_buf_puts(b, "\"");
+	}
+	cb_buf_printf(b, "} %s\n", number);
+}
+
+void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
+{
+	char num[32];
+	prom_family(b, "cbreaker_state", "gauge",
+	            "Breaker state: 1 for the current state, 0 for the others.");
+	for (size_t i = 0; i < p->n; i++)
+		for (int st = 0; st < CB_STATE_COUNT; st++)
+			prom_sample(b, "cbreaker_state", p->breakers[i].cfg->name, "state",
+			            cb_state_name((enum cb_state)st),
+			            p->breakers[i].snap.state == (enum cb_state)st ? "1" : "0");
+
+	prom_family(b, "cbreaker_calls_total", "counter", "Calls through the breaker by outcome.");
+	static const char *const outcomes[] = {"success", "failure", "slow", "rejected"};
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cb_snapshot *s = &p->breakers[i].snap;
+		const uint64_t counts[] = {s->successes, s->failures, s->slow, s->rejected};
+		for (int o = 0; o < 4; o++) {
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)counts[o]);
+			prom_sample(b, "cbreaker_calls_total", p->breakers[i].cfg->name, "outcome",
+			            outcomes[o], num);
+		}
+	}
+
+	prom_family(b, "cbreaker_transitions_total", "counter",
+	            "State changes of the breaker by target state.");
+	for (size_t i = 0; i < p->n; i++)
+		for (int st = 0; st < CB_STATE_COUNT; st++) {
+			snprintf(num, sizeof(num), "%llu",
+			         (unsigned long long)p->breakers[i].snap.transitions[st]);
+			prom_sample(b, "cbreaker_transitions_total", p->breakers[i].cfg->name, "to",
+			            cb_state_name((enum cb_state)st), num);
+		}
+
+	prom_family(b, "cbreaker_retry_after_seconds", "gauge",
+	            "Seconds until an open breaker lets probes through; 0 when not open.");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cb_snapshot *s = &p->breakers[i].snap;
+		int64_t left = s->state == CB_OPEN ? s->retry_at_ms - p->mono_now_ms : 0;
+		snprintf(num, sizeof(num), "%.3f", left > 0 ? (double)left / 1000.0 : 0.0);
+		prom_sample(b, "cbreaker_retry_after_seconds", p->breakers[i].cfg->name, NULL, NULL,
+		            num);
+	}
+}
+
+/* The cause of a transition, as a word for machines. */
+static const char *cause_name(unsigned cause)
+{
+	static const char *const names[] = {
+	        [CB_CAUSE_NONE] = "none",
+	        [CB_CAUSE_CONSECUTIVE_FAILURES] = "consecutive_failures",
+	        [CB_CAUSE_FAILURE_RATE] = "failure_rate",
+	        [CB_CAUSE_SLOW_RATE] = "slow_rate",
+	        [CB_CAUSE_OPEN_TIMEOUT_ELAPSED] = "open_timeout_elapsed",
+	        [CB_CAUSE_PROBE_FAILED] = "probe_failed",
+	        [CB_CAUSE_PROBES_SUCCEEDED] = "probes_succeeded",
+	        [CB_CAUSE_OPERATOR] = "operator",
+	};
+	return cause < sizeof(names) / sizeof(names[0]) ? names[cause] : "unknown";
+}
+
+static const char *state_word(unsigned s)
+{
+	return s < CB_STATE_COUNT ? cb_state_name((enum cb_state)s) : "unknown";
+}
+
+void cb_render_event_json(struct cb_buf *b, const struct cb_event *ev)
+{
+	char iso[40], err[64], name[CB_NAME_MAX], addr[CB_ADDRSTR_MAX];
+	cb_render_iso_time(iso, sizeof(iso), ev->wall_ms);
+	cb_log_format_error(err, sizeof(err), ev->last_error);
+	/* The ring is shared memory: never trust its strings to be ended. */
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(ev->breaker) - 1, ev->breaker);
+	snprintf(addr, sizeof(addr), "%.*s", (int)sizeof(ev->last_address) - 1, ev->last_address);
+	cb_buf_printf(b, "{\"seq\":%llu,\"time\":", (unsigned long long)ev->seq);
+	cb_render_json_string(b, iso);
+	cb_buf_printf(b, ",\"pid\":%u,\"breaker\":", ev->pid);
+	cb_render_json_string(b, name);
+	cb_buf_printf(b, ",\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"", state_word(ev->from),
+	              state_word(ev->to), cause_name(ev->cause));
+	cb_buf_printf(b,
+	              ",\"count\":%u,\"rate\":%u,\"retry_in_ms\":%llu,\"last_error\":", ev->count,
+	              ev->rate, (unsigned long long)ev->retry_in_ms);
+	if (err[0])
+		cb_render_json_string(b, err);
+	else
+		cb_buf_puts(b, "null");
+	cb_buf_puts(b, ",\"last_address\":");
+	if (addr[0])
+		cb_render_json_string(b, addr);
+	else
+		cb_buf_puts(b, "null");
+	cb_buf_puts(b, "}\n");
+}
+
+void cb_render_changed(struct cb_buf *b, const char *name, enum cb_state state)
+{
+	cb_buf_puts(b, "{\"ok\":true,\"breaker\":");
+	cb_render_json_string(b, name);
+	cb_buf_printf(b, ",\"state\":\"%s\"}\n", cb_state_name(state));
+}
+
+void cb_render_reset_all_open(struct cb_buf *b)
+{
+	cb_buf_puts(b, "{\"ok\":true,\"reset\":[");
+}
+
+void cb_render_reset_all_add(struct cb_buf *b, size_t i, const char *name)
+{
+	if (i)
+		cb_buf_puts(b, ",");
+	cb_render_json_string(b, name);
+}
+
+void cb_render_reset_all_close(struct cb_buf *b)
+{
+	cb_buf_puts(b, "]}\n");
+}

@@ -1,0 +1,93 @@
+/* render.h - what the control socket and the `cbreaker` tool print (SPEC
+ * section 6): status as JSON or as a table, metrics as Prometheus text,
+ * events as one JSON object a line. Pure functions from configurations and
+ * snapshots into a growable buffer, so the server and the tool's offline
+ * mode print exactly the same thing, and tests need no store at all. */
+#ifndef CB_RENDER_H
+#define CB_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/core.h"
+#include "state/state.h"
+
+/* A growing string. After an allocation failure it stays as it was and
+ * `failed` is set, so callers check once at the end. */
+struct cb_buf {
+	char *data; /* NUL-terminated once anything was added; NULL before */
+	size_t len, cap;
+	bool failed;
+};
+
+void cb_buf_free(struct cb_buf *b);
+void cb_buf_add(struct cb_buf *b, const char *s, size_t n);
+void cb_buf_puts(struct cb_buf *b, const char *s);
+void cb_buf_printf(struct cb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One breaker as shown: its configuration and a snapshot of its slot. */
+struct cb_render_breaker {
+	const struct cb_breaker_config *cfg;
+	struct cb_snapshot snap;
+};
+
+/* Everything a status or metrics page shows. The two clocks are read once,
+ * so every time on a page is converted alike. */
+struct cb_render_page {
+	const char *config_path;
+	const char *state_path; /* NULL or "": private, shown as null */
+	int pid;                /* the serving process, 0 = none (offline): null */
+	size_t n;
+	const struct cb_render_breaker *breakers;
+	int64_t mono_now_ms, wall_now_ms;
+};
+
+/* Snapshots `slot` (NULL: a breaker nothing has used yet, shown closed with
+ * every count 0) into out. */
+void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_config *cfg,
+                       const struct cb_slot *slot, int64_t mono_now_ms);
+
+/* The page's breaker of that name, or NULL. */
+const struct cb_render_breaker *cb_render_find(const struct cb_render_page *p, const char *name);
+
+/* {"config":...,"breakers":[...]}\n; `only` (NULL: all) picks one breaker,
+ * which the caller has checked exists. */
+void cb_render_status_json(struct cb_buf *b, const struct cb_render_page *p, const char *only);
+
+/* The aligned table of `cbreaker status`; ANSI colours on the state when
+ * `color`. */
+void cb_render_status_table(struct cb_buf *b, const struct cb_render_page *p, const char *only,
+                            bool color);
+
+/* Prometheus text exposition format 0.0.4. */
+void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p);
+
+/* One event as a JSON object and a newline. */
+void cb_render_event_json(struct cb_buf *b, const struct cb_event *ev);
+
+/* {"error":"<message>"}\n */
+void cb_render_error_json(struct cb_buf *b, const char *message);
+
+/* The replies to an operator action, the same from the control server and
+ * from the tool's offline path: {"ok":true,"breaker":NAME,"state":STATE}
+ * for one breaker; {"ok":true,"reset":[NAME,...]} for reset of all, built
+ * with open, add (index i from 0) and close. */
+void cb_render_changed(struct cb_buf *b, const char *name, enum cb_state state);
+void cb_render_reset_all_open(struct cb_buf *b);
+void cb_render_reset_all_add(struct cb_buf *b, size_t i, const char *name);
+void cb_render_reset_all_close(struct cb_buf *b);
+
+/* A JSON string literal, quotes included, with every control character,
+ * quote and backslash escaped (bytes >= 0x80 pass as they are). */
+void cb_render_json_string(struct cb_buf *b, const char *s);
+
+/* "2026-01-31T12:00:00.250Z" (UTC) into buf (at least 32 bytes). */
+void cb_render_iso_time(char *buf, size_t len, int64_t wall_ms);
+
+/* A CLOCK_MONOTONIC instant as wall-clock milliseconds, given both clocks
+ * read at one moment. */
+int64_t cb_render_wall_of(int64_t mono_ms, int64_t mono_now_ms, int64_t wall_now_ms);
+
+#endif

@@ -1,0 +1,171 @@
+/* request.c - the control protocol's requests (see control.h):
+ * parses one line, answers from the runtime's breakers, checks who may
+ * change them. No I/O here, so the server, the tests and a fuzzer share it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control/control.h"
+
+#define MAX_WORDS 4
+
+uid_t cb_control_state_owner(const struct cb_store *st)
+{
+	struct stat sb;
+	if (cb_store_is_shared(st) && stat(cb_store_path(st), &sb) == 0)
+		return sb.st_uid;
+	return geteuid();
+}
+
+/* Splits line at blanks into at most MAX_WORDS words (copied into buf);
+ * returns the count, or MAX_WORDS + 1 when there are more. */
+static int split(const char *line, char *buf, size_t buflen, char *words[MAX_WORDS])
+{
+	snprintf(buf, buflen, "%s", line);
+	int n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(buf, " \t\r", &save); w; w = strtok_r(NULL, " \t\r", &save)) {
+		if (n == MAX_WORDS)
+			return MAX_WORDS + 1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* Snapshots of every breaker of rt; NULL when memory runs out. */
+static struct cb_render_breaker *collect(const struct cb_runtime *rt, struct cb_render_page *p)
+{
+	struct cb_render_breaker *rb = calloc(rt->n ? rt->n : 1, sizeof(*rb));
+	if (!rb)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->mono_now_ms = cb_now_ms();
+	p->wall_now_ms = cb_wall_ms();
+	for (uint32_t i = 0; i < rt->n; i++)
+		cb_render_collect(&rb[i], rt->breakers[i].cfg, rt->breakers[i].slot,
+		                  p->mono_now_ms);
+	p->config_path = rt->cfg->path;
+	p->state_path = cb_store_path(rt->store);
+	p->pid = (int)getpid();
+	p->n = rt->n;
+	p->breakers = rb;
+	return rb;
+}
+
+static const struct cb_breaker_rt *find(const struct cb_runtime *rt, const char *name)
+{
+	for (uint32_t i = 0; i < rt->n; i++)
+		if (strcmp(rt->breakers[i].cfg->name, name) == 0)
+			return &rt->breakers[i];
+	return NULL;
+}
+
+static void unknown_breaker(struct cb_buf *out, const char *name)
+{
+	char msg[CB_NAME_MAX + 64];
+	snprintf(msg, sizeof(msg), "unknown breaker \"%.*s\"", CB_NAME_MAX, name);
+	cb_render_error_json(out, msg);
+}
+
+/* status [NAME], table [--color] [NAME], metrics */
+static void show(const struct cb_runtime *rt, char **w, int n, struct cb_buf *out)
+{
+	bool table = strcmp(w[0], "table") == 0;
+	bool color = table && n > 1 && strcmp(w[1], "--color") == 0;
+	const char *only = n > 1 + color ? w[1 + color] : NULL;
+	if (n > 2 + color || (!table && strcmp(w[0], "metrics") == 0 && n > 1)) {
+		cb_render_error_json(out, "too many arguments");
+		return;
+	}
+	if (only && !find(rt, only)) {
+		unknown_breaker(out, only);
+		return;
+	}
+	struct cb_render_page p;
+	struct cb_render_breaker *rb = collect(rt, &p);
+	if (!rb) {
+		cb_render_error_json(out, "out of memory");
+		return;
+	}
+	if (table)
+		cb_render_status_table(out, &p, only, color);
+	else if (strcmp(w[0], "metrics") == 0)
+		cb_render_metrics(out, &p);
+	else
+		cb_render_status_json(out, &p, only);
+	free(rb);
+}
+
+/* reset NAME|*, force-open NAME, disable NAME */
+static void change(const struct cb_runtime *rt, char **w, int n, uid_t peer, struct cb_buf *out)
+{
+	if (n != 2) {
+		cb_render_error_json(out, n < 2 ? "which breaker? (a name, or * for reset)"
+		                                : "too many arguments");
+		return;
+	}
+	uid_t owner = cb_control_state_owner(rt->store);
+	if (peer != 0 && peer != owner) {
+		char msg[128];
+		snprintf(msg, sizeof(msg),
+		         "permission denied: you are uid %u, the state belongs to uid %u",
+		         (unsigned)peer, (unsigned)owner);
+		cb_render_error_json(out, msg);
+		return;
+	}
+	enum cb_operator_action action =
+	        (enum cb_operator_action)cb_operator_action_from_name(w[0]);
+	if (action == CB_ACTION_RESET && strcmp(w[1], "*") == 0) {
+		cb_render_reset_all_open(out);
+		for (uint32_t i = 0; i < rt->n; i++) {
+			const struct cb_breaker_rt *b = &rt->breakers[i];
+			cb_guard_operate(rt->store, b->slot, b->cfg, action);
+			cb_render_reset_all_add(out, i, b->cfg->name);
+		}
+		cb_render_reset_all_close(out);
+		return;
+	}
+	const struct cb_breaker_rt *b = find(rt, w[1]);
+	if (!b) {
+		unknown_breaker(out, w[1]);
+		return;
+	}
+	cb_guard_operate(rt->store, b->slot, b->cfg, action);
+	cb_render_changed(out, b->cfg->name, cb_slot_state(b->slot));
+}
+
+enum cb_control_reply cb_control_handle(const struct cb_runtime *rt, const char *line,
+                                        uid_t peer_uid, struct cb_buf *out)
+{
+	char buf[CB_CONTROL_MAX_REQUEST + 1];
+	char *w[MAX_WORDS];
+	int n = split(line, buf, sizeof(buf), w);
+	if (n == 0) {
+		cb_render_error_json(out, "empty request (try: status)");
+		return CB_CONTROL_REPLY;
+	}
+	if (n > MAX_WORDS) {
+		cb_render_error_json(out, "too many arguments");
+		return CB_CONTROL_REPLY;
+	}
+	if (strcmp(w[0], "status") == 0 || strcmp(w[0], "table") == 0 ||
+	    strcmp(w[0], "metrics") == 0) {
+		show(rt, w, n, out);
+	} else if (cb_operator_action_from_name(w[0]) >= 0) {
+		change(rt, w, n, peer_uid, out);
+	} else if (strcmp(w[0], "events") == 0) {
+		if (n == 1)
+			return CB_CONTROL_STREAM_EVENTS;
+		cb_render_error_json(out, "too many arguments");
+	} else {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+		         "unknown request \"%.32s\" (status, table, metrics, events, "
+		         "reset, force-open, disable)",
+		         w[0]);
+		cb_render_error_json(out, msg);
+	}
+	return CB_CONTROL_REPLY;
+}

@@ -1,0 +1,135 @@
+/* guard.c - asking and reporting to breakers, and announcing the
+ * transitions this process wins (see guard.h). */
+#include "core/guard.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/runtime.h"
+
+static __thread uint64_t random_state __attribute__((tls_model("initial-exec")));
+static __thread uint32_t random_pid __attribute__((tls_model("initial-exec")));
+
+static bool pid_alive(uint32_t pid)
+{
+	int saved = errno;
+	bool alive = kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+	errno = saved;
+	return alive;
+}
+
+/* xorshift64*: jitter needs spread, not secrecy, and must not lock. A fork
+ * child reseeds (a new pid), so that parent and child do not spread alike. */
+static uint64_t next_random(uint32_t pid)
+{
+	uint64_t x = random_state;
+	if (x == 0 || random_pid != pid) {
+		x = (uint64_t)cb_now_ms() ^ ((uint64_t)pid << 32) ^ (uint64_t)(uintptr_t)&x;
+		random_pid = pid;
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	random_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void cb_guard_env(struct cb_env *env)
+{
+	env->now_ms = cb_now_ms();
+	env->wall_ms = cb_wall_ms();
+	env->pid = cb_process_pid();
+	env->random = next_random(env->pid);
+	env->pid_alive = pid_alive;
+}
+
+/* Logs a transition this process won and adds it to the shared event ring. */
+static void announce(struct cb_store *st, const char *name, const struct cb_transition *tr,
+                     const struct cb_env *env)
+{
+	cb_log_transition(name, tr);
+	struct cb_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.wall_ms = env->wall_ms;
+	ev.pid = env->pid;
+	ev.from = (uint8_t)tr->from;
+	ev.to = (uint8_t)tr->to;
+	ev.cause = (uint8_t)tr->cause;
+	ev.count = tr->count;
+	ev.rate = tr->rate;
+	ev.retry_in_ms = tr->retry_in_ms;
+	ev.last_error = tr->last_error;
+	snprintf(ev.breaker, sizeof(ev.breaker), "%s", name);
+	memcpy(ev.last_address, tr->last_address, sizeof(ev.last_address));
+	cb_store_push_event(st, &ev);
+}
+
+bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_guard_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	g->b = b;
+	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
+	if (tr.happened)
+		announce(b->rt->store, b->cfg->name, &tr, &env);
+	if (g->ticket.would_reject)
+		cb_log(CB_LOG_DEBUG, "%s: observe mode: would have rejected this call",
+		       b->cfg->name);
+	errno = saved;
+	return allowed;
+}
+
+void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure *f)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_guard_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
+	if (tr.happened)
+		announce(g->b->rt->store, g->b->cfg->name, &tr, &env);
+	errno = saved;
+}
+
+bool cb_guard_peek(const struct cb_breaker_rt *b)
+{
+	if (b->cfg->mode == CB_MODE_OBSERVE)
+		return true;
+	enum cb_state state = cb_slot_state(b->slot);
+	return state != CB_OPEN && state != CB_FORCED_OPEN;
+}
+
+int cb_operator_action_from_name(const char *verb)
+{
+	if (strcmp(verb, "reset") == 0)
+		return CB_ACTION_RESET;
+	if (strcmp(verb, "force-open") == 0)
+		return CB_ACTION_FORCE_OPEN;
+	if (strcmp(verb, "disable") == 0)
+		return CB_ACTION_DISABLE;
+	return -1;
+}
+
+void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
+                      const struct cb_breaker_config *cfg, enum cb_operator_action action)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_guard_env(&env);
+	memset(&tr, 0, sizeof(tr));
+	if (action == CB_ACTION_RESET)
+		cb_breaker_reset(slot, cfg, &env, &tr);
+	else
+		cb_breaker_force(slot, action == CB_ACTION_DISABLE ? CB_DISABLED : CB_FORCED_OPEN,
+		                 &env, &tr);
+	if (tr.happened)
+		announce(st, cfg->name, &tr, &env);
+	errno = saved;
+}

@@ -1,0 +1,43 @@
+/* guard.h - one protected call, and one operator action, on a breaker:
+ * ask (cb_breaker_decide), record (cb_breaker_record), and announce any
+ * transition this process won: one log line and one event in the shared
+ * ring (README "Logging"). The shim, the control server and the tool's
+ * offline commands all change breakers through here. errno is kept. */
+#ifndef CB_GUARD_H
+#define CB_GUARD_H
+
+#include <stdbool.h>
+
+#include "core/breaker.h"
+#include "state/state.h"
+
+struct cb_breaker_rt;
+
+/* begin() decides (counting a rejection, announcing any transition);
+ * end() records the outcome exactly once. */
+struct cb_guard {
+	const struct cb_breaker_rt *b;
+	struct cb_ticket ticket;
+};
+bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g);
+void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure *f);
+
+/* For a connection made inside a transfer that already holds a guard for
+ * the same breaker: true unless the breaker is open or forced open now.
+ * Takes no permit and counts nothing. */
+bool cb_guard_peek(const struct cb_breaker_rt *b);
+
+/* Operator actions: reset, force-open, disable. */
+enum cb_operator_action { CB_ACTION_RESET, CB_ACTION_FORCE_OPEN, CB_ACTION_DISABLE };
+int cb_operator_action_from_name(const char *verb); /* "reset", ...; -1 when unknown */
+
+/* Applies `action` to the breaker configured as `cfg` whose slot lies in
+ * `st`, announcing the transition into st's ring. */
+void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
+                      const struct cb_breaker_config *cfg, enum cb_operator_action action);
+
+/* The caller's view of the world for the state machine: clocks, the cached
+ * pid, jitter, and the liveness test for probe leases. */
+void cb_guard_env(struct cb_env *env);
+
+#endif

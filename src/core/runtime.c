@@ -1,0 +1,306 @@
+/* runtime.c - the configuration in force and its breakers' slots: loaded on
+ * first use (or from the constructor), reloaded when the file changes, and
+ * published as an immutable struct behind one atomic pointer so that hooks
+ * read it without a lock. The once-a-second turn also runs the tick hooks
+ * (the control server registers one).
+ *
+ * Old runtimes are never freed: a hook in another thread (or a signal
+ * handler) may still be using one, and reloads are rare enough that the
+ * memory does not matter. */
+#include "core/runtime.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "match/match.h"
+
+__thread const struct cb_breaker_rt *cb_transfer_breaker __attribute__((tls_model("initial-exec")));
+
+enum init_state { INIT_NOT_TRIED, INIT_RUNNING, INIT_DONE };
+
+static _Atomic(struct cb_runtime *) current;
+static _Atomic int init_state = INIT_NOT_TRIED;
+static _Atomic int reloading;
+/* Whole seconds of CLOCK_MONOTONIC_COARSE: comparing tv_sec alone keeps
+ * the per-call test to a load and a compare. */
+static _Atomic int64_t next_check_s;
+static void (*tick_hooks[CB_RUNTIME_TICK_HOOKS])(const struct cb_runtime *, int64_t);
+static _Atomic int n_tick_hooks;
+
+/* What the configuration file looked like when last read. */
+static struct {
+	char path[PATH_MAX];
+	bool watching; /* a file existed at start-up */
+	struct stat seen;
+	uint64_t generation;
+} source;
+
+#define RELOAD_CHECK_S 1 /* README "Shared state": changes picked up within seconds */
+
+static int64_t coarse_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int64_t coarse_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool same_file_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void log_diag(const struct cb_diag *diag, const char *consequence)
+{
+	if (diag->count == 0)
+		return;
+	if (diag->count == 1)
+		cb_log(CB_LOG_ERROR, "%s; %s", diag->msg[0], consequence);
+	else
+		cb_log(CB_LOG_ERROR, "%s (and %zu more errors: cbreaker check-config); %s",
+		       diag->msg[0], diag->count - 1, consequence);
+}
+
+/* A slot of this process's own, for a breaker the shared store has no room
+ * for (or when nothing is shared). */
+static struct cb_slot *private_slot(void)
+{
+	struct cb_slot *s = calloc(1, sizeof(*s));
+	if (s)
+		cb_slot_init(s);
+	return s;
+}
+
+/* The slot a breaker of this name had in the previous runtime on the same
+ * store. Only asked when the store has no slot for it, so that slot was a
+ * private one, and reusing it keeps the breaker's state across the reload. */
+static struct cb_slot *previous_slot(const struct cb_runtime *old, const struct cb_store *store,
+                                     const char *name)
+{
+	if (!old || old->store != store)
+		return NULL;
+	for (uint32_t i = 0; i < old->n; i++)
+		if (strcmp(old->breakers[i].cfg->name, name) == 0)
+			return old->breakers[i].slot;
+	return NULL;
+}
+
+static bool same_state_file(const struct cb_config *a, const struct cb_config *b)
+{
+	char pa[PATH_MAX], pb[PATH_MAX];
+	if (cb_store_state_path(a, pa, sizeof(pa)) != 0 ||
+	    cb_store_state_path(b, pb, sizeof(pb)) != 0)
+		return false;
+	return strcmp(pa, pb) == 0;
+}
+
+/* Builds a runtime for cfg, reusing `store` when it still fits. */
+static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_runtime *old)
+{
+	struct cb_runtime *rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return NULL;
+	rt->cfg = cfg;
+	rt->n = (uint32_t)cfg->n_breakers;
+	rt->generation = ++source.generation;
+	if (old && same_state_file(old->cfg, cfg)) {
+		rt->store = old->store;
+	} else {
+		char warn[512] = "";
+		rt->store = cb_store_open(cfg, warn, sizeof(warn));
+		if (warn[0])
+			cb_log(CB_LOG_WARN, "%s", warn);
+	}
+	rt->breakers = calloc(rt->n ? rt->n : 1, sizeof(*rt->breakers));
+	if (!rt->store || !rt->breakers)
+		goto fail;
+	for (uint32_t i = 0; i < rt->n; i++) {
+		struct cb_breaker_rt *b = &rt->breakers[i];
+		b->rt = rt;
+		b->cfg = &cfg->breakers[i];
+		b->slot = cb_store_find(rt->store, b->cfg->name, true);
+		if (!b->slot)
+			b->slot = previous_slot(old, rt->store, b->cfg->name);
+		if (!b->slot) {
+			cb_log(CB_LOG_WARN,
+			       "%s: no room left in the state file; this breaker stays private to "
+			       "the process",
+			       b->cfg->name);
+			b->slot = private_slot();
+			if (!b->slot)
+				goto fail;
+		}
+	}
+	return rt;
+fail:
+	cb_log(CB_LOG_ERROR, "out of memory; passing everything through");
+	free(rt->breakers);
+	free(rt);
+	return NULL;
+}
+
+static void publish(struct cb_runtime *rt)
+{
+	cb_log_configure(&rt->cfg->global);
+	atomic_store_explicit(&current, rt, memory_order_release);
+}
+
+static void load_first(void)
+{
+	const char *path = cb_config_default_path();
+	snprintf(source.path, sizeof(source.path), "%s", path);
+	if (stat(source.path, &source.seen) != 0)
+		return; /* no configuration: the shim does nothing at all */
+	source.watching = true;
+
+	struct cb_diag diag;
+	memset(&diag, 0, sizeof(diag));
+	struct cb_config *cfg = cb_config_load(source.path, &diag);
+	if (!cfg) {
+		log_diag(&diag, "passing everything through");
+		return;
+	}
+	struct cb_runtime *rt = build_runtime(cfg, NULL);
+	if (!rt) {
+		cb_config_free(cfg);
+		return;
+	}
+	publish(rt);
+}
+
+/* Returns false while another thread initialises. */
+static bool ensure_initialised(void)
+{
+	int state = atomic_load_explicit(&init_state, memory_order_acquire);
+	if (state == INIT_DONE)
+		return true;
+	int expected = INIT_NOT_TRIED;
+	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
+		return false; /* running elsewhere (or in this very thread, re-entered) */
+	cb_process_init();
+	int saved = errno;
+	load_first();
+	errno = saved;
+	atomic_store_explicit(&next_check_s, coarse_now_s() + RELOAD_CHECK_S, memory_order_relaxed);
+	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
+	return true;
+}
+
+static void reload_if_changed(void)
+{
+	struct stat now_seen;
+	if (stat(source.path, &now_seen) != 0 || same_file_version(&now_seen, &source.seen))
+		return;
+	source.seen = now_seen;
+
+	struct cb_diag diag;
+	memset(&diag, 0, sizeof(diag));
+	struct cb_config *cfg = cb_config_load(source.path, &diag);
+	struct cb_runtime *old = atomic_load(&current);
+	if (!cfg) {
+		log_diag(&diag,
+		         old ? "keeping the previous configuration" : "passing everything through");
+		return;
+	}
+	struct cb_runtime *rt = build_runtime(cfg, old);
+	if (!rt) {
+		cb_config_free(cfg);
+		return;
+	}
+	publish(rt);
+	cb_log(CB_LOG_INFO, "%s: configuration reloaded (%u breakers)", source.path, rt->n);
+}
+
+/* At most once a second: has the configuration file changed? */
+static void periodic(void)
+{
+	int64_t now = coarse_now_ms();
+	int64_t due = atomic_load_explicit(&next_check_s, memory_order_relaxed);
+	if (now / 1000 < due)
+		return;
+	if (!atomic_compare_exchange_strong(&next_check_s, &due, now / 1000 + RELOAD_CHECK_S))
+		return; /* another thread took this turn */
+	int expected = 0;
+	if (!source.watching || cb_process_in_vfork_child() ||
+	    !atomic_compare_exchange_strong(&reloading, &expected, 1))
+		return;
+	reload_if_changed();
+	const struct cb_runtime *rt = atomic_load(&current);
+	for (int i = 0; i < atomic_load(&n_tick_hooks); i++)
+		tick_hooks[i](rt, now);
+	atomic_store(&reloading, 0);
+}
+
+/* Initialisation and the once-a-second check; errno is kept, so that
+ * cb_runtime_get never changes it and hooks need not save it. */
+static __attribute__((noinline)) const struct cb_runtime *get_slow(void)
+{
+	int saved = errno;
+	const struct cb_runtime *rt = NULL;
+	if (ensure_initialised()) {
+		periodic();
+		rt = atomic_load_explicit(&current, memory_order_acquire);
+	}
+	errno = saved;
+	return rt;
+}
+
+/* Hot path: one load, the coarse clock (vDSO) and a compare. */
+const struct cb_runtime *cb_runtime_get(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE &&
+	                             coarse_now_s() < atomic_load_explicit(&next_check_s,
+	                                                                   memory_order_relaxed),
+	                     1))
+		return atomic_load_explicit(&current, memory_order_acquire);
+	return get_slow();
+}
+
+void cb_runtime_on_tick(void (*tick)(const struct cb_runtime *rt, int64_t now_ms))
+{
+	int i = atomic_load(&n_tick_hooks);
+	if (i < CB_RUNTIME_TICK_HOOKS) {
+		tick_hooks[i] = tick;
+		atomic_store(&n_tick_hooks, i + 1);
+	}
+}
+
+int cb_runtime_dlopen_flags(int flags)
+{
+	if (!(flags & RTLD_DEEPBIND) || cb_busy)
+		return flags;
+	CB_INSIDE(inside);
+	const struct cb_runtime *rt = cb_runtime_get();
+	if (rt && rt->cfg->global.deepbind_strip)
+		flags &= ~RTLD_DEEPBIND;
+	return flags;
+}
+
+void cb_runtime_init_early(void)
+{
+	cb_process_init();
+	const char *path = cb_config_default_path();
+	if (access(path, F_OK) == 0)
+		ensure_initialised();
+}
+
+const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const char *name,
+                                              const struct sockaddr *addr, uint16_t port)
+{
+	int id = cb_matcher_lookup(rt->cfg->matcher, name, addr, port);
+	return id < 0 || (uint32_t)id >= rt->n ? NULL : &rt->breakers[id];
+}

@@ -1,0 +1,67 @@
+/* runtime.h - the shim's live state: the configuration in force and the
+ * store its breakers live in, loaded on first use and reloaded when the
+ * file changes; and the periodic work that rides on intercepted calls.
+ *
+ * A runtime is immutable once published and never freed (a reload publishes
+ * a new one), so a hook may keep pointers into it across a reload. */
+#ifndef CB_RUNTIME_H
+#define CB_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config/config.h"
+#include "core/breaker.h"
+#include "state/state.h"
+
+struct cb_runtime;
+
+struct cb_breaker_rt {
+	const struct cb_runtime *rt;
+	const struct cb_breaker_config *cfg;
+	struct cb_slot *slot;
+};
+
+struct cb_runtime {
+	struct cb_config *cfg;
+	struct cb_store *store;
+	uint32_t n;                     /* = cfg->n_breakers */
+	struct cb_breaker_rt *breakers; /* index = breaker id in cfg */
+	uint64_t generation;            /* 1 for the first load, +1 per reload */
+};
+
+/* The runtime in force, or NULL: pass everything through (no configuration,
+ * a broken one, or initialisation under way in another thread). Loads the
+ * configuration on first use and looks for a changed file at most once a
+ * second. Never blocks, never allocates after the first successful load
+ * except while reloading. */
+const struct cb_runtime *cb_runtime_get(void);
+
+/* Called from the library constructor: loads now if a configuration file
+ * exists, so that state is mapped before a daemon drops privileges. */
+void cb_runtime_init_early(void);
+
+/* The breaker for a destination (see cb_matcher_lookup), or NULL. */
+const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const char *name,
+                                              const struct sockaddr *addr, uint16_t port);
+
+/* The breaker a curl transfer on this thread holds a guard for, so that the
+ * connections it makes are enforced but not counted twice. */
+extern __thread const struct cb_breaker_rt *cb_transfer_breaker
+        __attribute__((tls_model("initial-exec")));
+
+/* Periodic work other modules need (the control server): each hook runs
+ * at most once a second, from an intercepted call, never in a vfork child,
+ * after any reload, with the runtime then in force (NULL: none). Register
+ * at start-up, before the first intercepted call; at most
+ * CB_RUNTIME_TICK_HOOKS. */
+#define CB_RUNTIME_TICK_HOOKS 4
+void cb_runtime_on_tick(void (*tick)(const struct cb_runtime *rt, int64_t now_ms));
+
+/* dlopen's flags as the program gave them, without RTLD_DEEPBIND when a
+ * configuration in force says `deepbind = strip` (README "What the shim
+ * intercepts"): PHP's extensions would otherwise bind past the shim. */
+int cb_runtime_dlopen_flags(int flags);
+
+#endif

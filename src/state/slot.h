@@ -1,0 +1,106 @@
+/* slot.h - one breaker's shared state as it lies in the state file: plain
+ * C11 atomics with no pointers, so that processes mapping the file at
+ * different addresses share it. The state word packs the state with a
+ * generation number (README "Shared state"); cb_slot_state() is the one
+ * way to read it. The state machine over a slot is core/breaker.h. */
+#ifndef CB_SLOT_H
+#define CB_SLOT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "config/config.h"
+
+enum cb_state { CB_CLOSED, CB_OPEN, CB_HALF_OPEN, CB_FORCED_OPEN, CB_DISABLED, CB_STATE_COUNT };
+
+enum cb_cause {
+	CB_CAUSE_NONE,
+	CB_CAUSE_CONSECUTIVE_FAILURES, /* count = consecutive failures */
+	CB_CAUSE_FAILURE_RATE,         /* rate = percent, count = window calls */
+	CB_CAUSE_SLOW_RATE,            /* rate = percent, count = window calls */
+	CB_CAUSE_OPEN_TIMEOUT_ELAPSED, /* open -> half_open */
+	CB_CAUSE_PROBE_FAILED,         /* half_open -> open */
+	CB_CAUSE_PROBES_SUCCEEDED,     /* half_open -> closed, count = successes */
+	CB_CAUSE_OPERATOR,             /* reset, force-open, disable */
+};
+
+/* What a failure was, packed as kind << 16 | value in cb_slot.last_error. */
+enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
+#define CB_ERROR(kind, value) ((uint32_t)(kind) << 16 | ((uint32_t)(value)&0xffff))
+#define CB_ERROR_KIND(e)      ((enum cb_error_kind)((e) >> 16))
+#define CB_ERROR_VALUE(e)     ((int)((e)&0xffff))
+
+#define CB_WINDOW_BUCKETS 20
+
+/* Each word is epoch << 32 | count: a bucket whose epoch is not the current
+ * one is stale and is restarted by whoever records into it first. */
+struct cb_window_bucket {
+	_Atomic uint64_t calls;
+	_Atomic uint64_t failures;
+	_Atomic uint64_t slow;
+};
+
+struct cb_slot {
+	_Atomic uint32_t claim; /* owned by store.c: 0 free, 1 busy, 2 ready */
+	uint32_t name_hash;     /* owned by store.c */
+	char name[CB_NAME_MAX];
+
+	_Atomic uint64_t state;               /* generation << 8 | enum cb_state */
+	_Atomic int64_t opened_at_ms;         /* monotonic */
+	_Atomic int64_t retry_at_ms;          /* monotonic: when open turns half_open */
+	_Atomic uint64_t open_timeout_ms;     /* current open time (backoff); 0 = base */
+	_Atomic int64_t retry_after_until_ms; /* Retry-After seen: stay open until */
+	_Atomic int64_t last_success_ms;
+	_Atomic uint32_t consecutive_failures;
+	_Atomic uint32_t half_open_successes;
+	_Atomic uint32_t connections; /* open connections, for max_connections */
+	uint32_t reserved;
+
+	_Atomic uint64_t calls;     /* calls let through (all outcomes) */
+	_Atomic uint64_t successes; /* fast successes */
+	_Atomic uint64_t failures;
+	_Atomic uint64_t slow; /* slow successes */
+	_Atomic uint64_t rejected;
+	_Atomic uint64_t would_reject;                /* observe mode */
+	_Atomic uint64_t transitions[CB_STATE_COUNT]; /* by target state */
+
+	/* Last failure, written under a seqlock (odd = being written). */
+	_Atomic uint32_t last_seq;
+	uint32_t last_error; /* CB_ERROR(kind, value) */
+	int64_t last_wall_ms;
+	char last_address[CB_ADDRSTR_MAX];
+
+	/* Half-open probe permits: pid << 42 | deadline_ms (monotonic), 0 = free. */
+	_Atomic uint64_t leases[CB_PROBE_LEASES];
+
+	struct cb_window_bucket window[CB_WINDOW_BUCKETS];
+};
+
+/* The state word: generation << 8 | enum cb_state. */
+#define CB_SLOT_STATE_BITS 8
+static inline uint64_t cb_slot_word(uint64_t generation, enum cb_state st)
+{
+	return generation << CB_SLOT_STATE_BITS | (uint64_t)st;
+}
+static inline enum cb_state cb_slot_word_state(uint64_t word)
+{
+	return (enum cb_state)(word & ((UINT64_C(1) << CB_SLOT_STATE_BITS) - 1));
+}
+static inline uint64_t cb_slot_word_generation(uint64_t word)
+{
+	return word >> CB_SLOT_STATE_BITS;
+}
+static inline enum cb_state cb_slot_state(const struct cb_slot *s)
+{
+	return cb_slot_word_state(atomic_load_explicit(&s->state, memory_order_acquire));
+}
+
+/* Initialises a zeroed slot: closed, generation 0. */
+void cb_slot_init(struct cb_slot *s);
+
+const char *cb_state_name(enum cb_state s); /* "closed", "half_open", ...; "unknown" */
+int cb_state_from_name(const char *name);   /* -1 when unknown */
+
+#endif
