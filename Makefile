@@ -75,9 +75,9 @@ $(BUILD)/libcore.a: $(CORE_SAN)
 	ar rcs $@ $^
 
 # No DT_NEEDED on libcurl: curl's functions are found at run time.
-$(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a src/shim/exports.map
+$(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
 	$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
-	  -Wl,--version-script=src/shim/exports.map -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
+	  -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
 	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
