@@ -1,6 +1,6 @@
 /* cmd_status.c - `cbreaker status [NAME] [--json]`: the breakers as an
  * aligned table (state coloured on a terminal unless NO_COLOR is set) or
- * as the JSON of SPEC section 6, from the live server or the state file. */
+ * as the JSON of README "The control socket", from the live server or the state file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>

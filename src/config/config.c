@@ -1,4 +1,4 @@
-/* config.c - reads the INI file (SPEC section 3) with inih and builds a
+/* config.c - reads the INI file (README "Configuration") with inih and builds a
  * struct cb_config: sections, duplicates, [defaults] inheritance, hosts
  * into the matcher, and every error as "file:line: message".
  *

@@ -1,4 +1,4 @@
-/* config.h - the INI configuration (SPEC section 3): load, validate, free.
+/* config.h - the INI configuration (README "Configuration"): load, validate, free.
  * Loading is all-or-nothing: any error yields no configuration at all. */
 #ifndef CB_CONFIG_H
 #define CB_CONFIG_H

@@ -1,4 +1,4 @@
-/* config_value.h - parsers for the kinds of value the configuration uses:
+/* value.h - parsers for the kinds of value the configuration uses:
  * durations, percentages, counts, decimal numbers, exact words and lists.
  * Each returns 0, or -1 with a short reason in `err` (no key, no line: the
  * caller adds those). Locale-independent: the shim may run in a program

@@ -1,4 +1,4 @@
-/* fdtype.c - the per-descriptor socket type table (see fdtype.h). */
+/* socktype.c - the per-descriptor socket type table (see socktype.h). */
 #include "connect/socktype.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* fdtype.h - what the shim knows about each descriptor's socket type,
+/* socktype.h - what the shim knows about each descriptor's socket type,
  * recorded when the program creates it (socket, dup, dup2, dup3) and
  * forgotten when it closes it (close, close_range, dup2/dup3 over it), so
  * that connect() need not ask the kernel (getsockopt(SO_TYPE) costs about

@@ -1,5 +1,5 @@
-/* render.h - what the control socket and the `cbreaker` tool print (SPEC
- * section 6): status as JSON or as a table, metrics as Prometheus text,
+/* render.h - what the control socket and the `cbreaker` tool print (README
+ * "The `cbreaker` tool"): status as JSON or as a table, metrics as Prometheus text,
  * events as one JSON object a line. Pure functions from configurations and
  * snapshots into a growable buffer, so the server and the tool's offline
  * mode print exactly the same thing, and tests need no store at all. */

@@ -1,4 +1,4 @@
-/* control.c - the control socket server: who serves (flock on
+/* server.c - the control socket server: who serves (flock on
  * "<socket>.lock", or every process for itself with private breakers), the
  * server thread's poll loop over the listener and its clients, and the
  * descriptor hygiene an LD_PRELOAD guest owes its host:

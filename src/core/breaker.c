@@ -1,5 +1,5 @@
 /* breaker.c - the circuit breaker state machine over one slot (README
- * "States"): decide() before a call, record() after it, the operator's
+ * "How calls are judged"): decide() before a call, record() after it, the operator's
  * force() and reset(), and a snapshot for display. The slot may be mapped by
  * several processes, and decide()/record() run on the shim's hot path, in
  * signal handlers too: there are no locks, no allocation and no system
@@ -12,7 +12,7 @@
  * current may move the state, so an outcome is counted in the state it
  * started in.
  *
- * Choices the SPEC leaves open (also in the README):
+ * Choices made where the contract is silent (also in the README):
  * - A call is a failure or slow, never both: "slow" is a success that took
  *   at least slow_call_duration; a failure counts toward the failure rate
  *   however long it took.
@@ -325,7 +325,7 @@ struct trip {
 };
 
 /* Should a closed breaker open? Consecutive failures first, then the
- * failure rate, then the slow rate, as SPEC section 3 lists them. */
+ * failure rate, then the slow rate, as README "Breakers" lists them. */
 static bool trip_reason(const struct cb_slot *s, const struct cb_breaker_config *c, int64_t now,
                         struct trip *why)
 {

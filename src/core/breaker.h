@@ -1,5 +1,5 @@
 /* breaker.h - the circuit breaker state machine over one slot (README
- * "States"). A slot is plain C11 atomics with no pointers, so it
+ * "How calls are judged"). A slot is plain C11 atomics with no pointers, so it
  * can live in a file that several processes map at different addresses.
  * Every state change is one compare-and-swap on `state`, which packs the
  * state with a generation number: exactly one caller wins each transition

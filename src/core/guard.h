@@ -1,7 +1,7 @@
 /* guard.h - one protected call, and one operator action, on a breaker:
  * ask (cb_breaker_decide), record (cb_breaker_record), and announce any
  * transition this process won: one log line and one event in the shared
- * ring (README "Logging"). The shim, the control server and the tool's
+ * ring (README "`[global]`", key log). The shim, the control server and the tool's
  * offline commands all change breakers through here. errno is kept. */
 #ifndef CB_GUARD_H
 #define CB_GUARD_H

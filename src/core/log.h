@@ -1,5 +1,5 @@
-/* log.h - cbreaker's own messages: one line per state change (SPEC section
- * 4 "Logging") and warnings such as a broken configuration, to stderr,
+/* log.h - cbreaker's own messages: one line per state change (README
+ * "`[global]`", key log) and warnings such as a broken configuration, to stderr,
  * syslog or a file as configured. Never one line per call below debug. */
 #ifndef CB_LOG_H
 #define CB_LOG_H

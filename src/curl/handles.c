@@ -1,4 +1,4 @@
-/* curltrack.c - the per-handle side table behind curltrack.h: open
+/* handles.c - the per-handle side table behind handles.h: open
  * addressing on the handle's address with linear probing, and backward-shift
  * deletion so that no tombstones pile up as handles come and go.
  *

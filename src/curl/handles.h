@@ -1,4 +1,4 @@
-/* curltrack.h - what cbreaker remembers about each curl easy handle: the
+/* handles.h - what cbreaker remembers about each curl easy handle: the
  * host and port its URL names, its CURLOPT_PORT, error buffer and CURLU,
  * and which libcurl build it belongs to.
  * libcurl cannot tell us these at perform time (CURLINFO_EFFECTIVE_URL is
@@ -30,7 +30,7 @@ struct cb_curl_target {
 	uint16_t port_override; /* CURLOPT_PORT; 0 = none */
 	char *errbuf;           /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE bytes) or NULL */
 	void *curlu;            /* CURLOPT_CURLU or NULL; read at perform time */
-	/* The libcurl the handle was first set up through (curlreal.h): later
+	/* The libcurl the handle was first set up through (libcurl.h): later
 	 * calls on it go there, never to another build loaded alongside. */
 	const struct cb_curl_api *api;
 };

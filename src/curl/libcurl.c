@@ -1,4 +1,4 @@
-/* curlreal.c - finds the real libcurl functions (curlreal.h) and splits URLs
+/* libcurl.c - finds the real libcurl functions (libcurl.h) and splits URLs
  * with curl's URL API.
  *
  * Every function set is taken from one library, the one that defines the

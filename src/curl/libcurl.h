@@ -1,4 +1,4 @@
-/* curlreal.h - the real libcurl functions, found at run time in a process
+/* libcurl.h - the real libcurl functions, found at run time in a process
  * that has loaded libcurl (libcurl.so.4, libcurl-gnutls.so.4, or any build a
  * calling object links). The shim
  * carries no DT_NEEDED on libcurl: <curl/curl.h> gives types and constants

@@ -1,4 +1,4 @@
-/* curlxfer.c - curl transfers under a breaker (see curlxfer.h): tracks the
+/* transfer.c - curl transfers under a breaker (see transfer.h): tracks the
  * options that name a transfer's destination, asks the breaker before
  * curl_easy_perform, and records exactly one outcome after it.
  *

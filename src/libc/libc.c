@@ -1,4 +1,4 @@
-/* real.c - resolves the real libc functions listed in real.h once, and the
+/* libc.c - resolves the real libc functions listed in libc.h once, and the
  * cb_libc_<name>() entry points that call them (or a safe fallback while
  * they are not known yet). */
 #include "libc/libc.h"

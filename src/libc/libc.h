@@ -1,4 +1,4 @@
-/* real.h - the one place that knows the real libc functions the shim
+/* libc.h - the one place that knows the real libc functions the shim
  * interposes. Each is declared once in CB_REAL_FUNCS and reached through
  * cb_libc_<name>(), which resolves every entry with dlsym(RTLD_NEXT, ...)
  * once (pthread_once) and then costs one load and an indirect call.

@@ -1,4 +1,4 @@
-/* match_ip.c - IP address literal parsing for the host matcher: pure code
+/* ip.c - IP address literal parsing for the host matcher: pure code
  * (no locale, no allocation) so it may run inside connect() from a signal
  * handler. */
 #include "match/ip.h"

@@ -1,4 +1,4 @@
-/* match_ip.h - IP address literals for the host matcher: a strict parser
+/* ip.h - IP address literals for the host matcher: a strict parser
  * written here so that cb_matcher_lookup stays async-signal-safe (POSIX does
  * not list inet_pton among the async-signal-safe functions). */
 #ifndef CB_MATCH_IP_H

@@ -1,4 +1,4 @@
-/* match.c - host patterns (SPEC section 3): parsing and validation in
+/* match.c - host patterns (README "Configuration"): parsing and validation in
  * cb_matcher_add, and the look-up that picks the most specific pattern for a
  * destination. Exact names and wildcard suffixes live in hash tables keyed by
  * the lower-cased name; addresses and CIDR prefixes in one table per family

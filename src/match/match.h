@@ -1,4 +1,4 @@
-/* match.h - host patterns (SPEC section 3) and the look-up that maps a
+/* match.h - host patterns (README "Configuration") and the look-up that maps a
  * destination to the breaker whose pattern fits it most specifically. */
 #ifndef CB_MATCH_H
 #define CB_MATCH_H

@@ -1,4 +1,4 @@
-/* names.c - the address -> name table (see names.h). */
+/* resolved.c - the address -> name table (see resolved.h). */
 #include "match/resolved.h"
 
 #include <netinet/in.h>

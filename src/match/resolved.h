@@ -1,4 +1,4 @@
-/* names.h - address -> host name, learned from the program's own resolver
+/* resolved.h - address -> host name, learned from the program's own resolver
  * calls, so that connect(10.0.0.7:443) can be attributed to the breaker of
  * "api.example.com" that resolved to it.
  *

@@ -1,4 +1,4 @@
-/* match_table.c - open-addressing hash table with linear probing for the host
+/* table.c - open-addressing hash table with linear probing for the host
  * matcher; kept at most half full so a miss ends after a probe or two. */
 #include "match/table.h"
 

@@ -1,4 +1,4 @@
-/* match_table.h - the hash table behind the host matcher: byte-string keys
+/* table.h - the hash table behind the host matcher: byte-string keys
  * (a lower-cased name, a wildcard suffix, or a prefix length with a masked
  * address), each with a short list of port rules in precedence order.
  * Writers (add) allocate; readers (find) only read, so any number of threads
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Within one key, a single port beats a range beats any port (SPEC 3). */
+/* Within one key, a single port beats a range beats any port (README "Breakers"). */
 enum cb_port_class { CB_PORT_SINGLE, CB_PORT_RANGE, CB_PORT_ANY };
 
 struct cb_port_rule {

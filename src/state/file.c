@@ -1,5 +1,5 @@
-/* store_file.c - the state file: create it atomically, open and validate an
- * existing one, map it (SPEC section 5, issue #3 items 1-2).
+/* file.c - the state file: create it atomically, open and validate an
+ * existing one, map it (README "Shared state").
  *
  * Creation: a temporary file in the same directory (O_EXCL, O_NOFOLLOW) gets
  * its mode, group, size and complete header (magic last) and is then

@@ -1,6 +1,6 @@
-/* store_impl.h - the state file's layout and the store's private parts,
- * shared by store.c (slots), store_ring.c (events), store_file.c (the file)
- * and store_path.c (names). Not for other modules: they use store.h.
+/* layout.h - the state file's layout and the store's private parts,
+ * shared by store.c (slots), ring.c (events), file.c (the file), layout.c
+ * and path.c (names). Private to src/state: other folders use state.h.
  *
  * Layout, every offset from the start of the mapping:
  *   0                 struct cb_store_header
@@ -92,7 +92,7 @@ const char *cb_store_check_header(const struct cb_store_header *h, uint64_t file
 /* The file-backed store at `path` (create when absent, `create` and cfg
  * given), or NULL with the reason in why (empty only when memory ran out).
  * cfg supplies mode and group (NULL: no state_group); as_tool also trusts a
- * file owned by root (store_file.c). */
+ * file owned by root (file.c). */
 struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool as_tool,
                                     bool create, bool writable, char *why, size_t whylen);
 

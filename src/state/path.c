@@ -1,5 +1,5 @@
-/* store_path.c - where a configuration's state file and control socket are
- * (SPEC sections 5 and 6). The shim and the tool both call these, so that
+/* path.c - where a configuration's state file and control socket are
+ * (README "Shared state"). The shim and the tool both call these, so that
  * `cbreaker` finds what the protected programs created.
  *
  * auto state:  /dev/shm/cbreaker-<euid>/cbreaker-<hash>.state, <hash> =

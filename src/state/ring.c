@@ -1,4 +1,4 @@
-/* store_ring.c - the event ring in the store: the last CB_STORE_RING state
+/* ring.c - the event ring in the store: the last CB_STORE_RING state
  * changes, written by any process, read by `cbreaker events`.
  *
  * A writer takes a sequence number with one fetch_add, then writes entry

@@ -68,13 +68,13 @@ int cb_store_socket_path(const struct cb_config *cfg, char *buf, size_t len);
 
 /* For the `cbreaker` tool: */
 
-/* cb_store_attach with the owner rule of store_file.c: the file must be
+/* cb_store_attach with the owner rule of file.c: the file must be
  * owned by the caller's euid or root, or (cfg naming a state_group) be
  * group-writable by that group. cfg may be NULL (no state_group). */
 struct cb_store *cb_store_attach_for(const char *path, const struct cb_config *cfg, bool writable,
                                      char *err, size_t errlen);
 
-/* The euid's private directory for auto paths (store_path.c), created mode
+/* The euid's private directory for auto paths (path.c), created mode
  * 0700 when missing; -1 with the reason in why when it cannot be made or is
  * not a directory of the euid's, mode 0700, reached without a symlink. */
 int cb_store_private_dir(char *buf, size_t len, char *why, size_t whylen);

@@ -2,7 +2,7 @@
  * as a request line, from a peer that is neither root nor the owner, must
  * give a reply (JSON, the table or metrics) and change no breaker.
  *   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Isrc \
- *     tests/fuzz/fuzz_control.c src/[a-z]*.c -linih -ldl -pthread -o fuzz_control */
+ *     tests/fuzz/fuzz_control.c src/*/*.c -linih -ldl -pthread -o fuzz_control */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

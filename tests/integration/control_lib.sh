@@ -38,7 +38,7 @@ is_state() {
 	[ "$(state_of "$1" "$2")" = "$3" ]
 }
 
-# check_status_json FILE - every SPEC field of every breaker, with its type.
+# check_status_json FILE - every documented field of every breaker, with its type.
 check_status_json() {
 	python3 - "$1" <<'PY' || fail "status JSON: see above"
 import json, sys

@@ -24,7 +24,7 @@ CB_PIDS=""
 
 # auto_stem CONFIG - the auto state path of CONFIG without ".state" (the
 # socket adds ".sock", private breakers "-PID.sock"): FNV-1a-64 of the
-# configuration's real path, as src/store_path.c derives it.
+# configuration's real path, as src/state/path.c derives it.
 auto_stem() {
 	python3 -c 'import os, sys
 h = 14695981039346656037

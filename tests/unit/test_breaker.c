@@ -28,7 +28,7 @@ struct rig {
 	struct cb_env env;
 };
 
-/* SPEC section 3 defaults, without config.c. */
+/* The documented defaults (README "Breakers"), without config.c. */
 static void defaults(struct cb_breaker_config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -1,4 +1,4 @@
-/* test_config.c - configuration loading (SPEC section 3): every key with its
+/* test_config.c - configuration loading (README "Configuration"): every key with its
  * default and a custom value, the value syntaxes and their edge cases,
  * [defaults] inheritance, every class of error with its exact file:line,
  * all-or-nothing loading, the symbolic name tables, and a 10,000-breaker

@@ -1,4 +1,4 @@
-/* test_curltrack.c - the per-handle side table: records are copied in and
+/* test_handles.c - the per-handle side table: records are copied in and
  * out, removed by an empty record or by forget, survive the deletion of
  * their neighbours in a probe run, and a full table refuses only new
  * handles. */

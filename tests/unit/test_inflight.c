@@ -1,4 +1,4 @@
-/* test_fdtrack.c - per-descriptor records of connects in flight (claim,
+/* test_inflight.c - per-descriptor records of connects in flight (claim,
  * take exactly once, high descriptors, close_range walk, fork) and the
  * rules that judge what the shim observed. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_curlreal.c - finding libcurl at run time and reading a URL's host and
+/* test_libcurl.c - finding libcurl at run time and reading a URL's host and
  * port with curl's own parser: userinfo skipped, IPv6 literals bracketed
  * (zone id dropped), schemeless URLs guessed as curl does, default ports
  * per scheme, none for a scheme curl does not know, and a CURLU read

@@ -1,5 +1,5 @@
 /* test_match.c - host patterns: every kind, ports, the specificity rules of
- * SPEC section 3, IP literals given as names, every parse error, and a large
+ * README "Breakers", IP literals given as names, every parse error, and a large
  * table looked up correctly. */
 #include <setjmp.h>
 #include <stdarg.h>

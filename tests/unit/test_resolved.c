@@ -1,4 +1,4 @@
-/* test_names.c - the address -> name table learned from resolver calls:
+/* test_resolved.c - the address -> name table learned from resolver calls:
  * look-up by address, v4-mapped addresses, newest name wins, bounded size,
  * and readers never see a torn name while a writer updates it. */
 #include <arpa/inet.h>

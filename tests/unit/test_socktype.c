@@ -1,4 +1,4 @@
-/* test_fdtype.c - the per-descriptor socket type table that spares
+/* test_socktype.c - the per-descriptor socket type table that spares
  * connect() a getsockopt(SO_TYPE): what socket()'s type argument records,
  * unknown by default, forgetting (one and a range), high descriptors, and
  * errno left alone. */

@@ -1,4 +1,4 @@
-/* test_store.c - the store (SPEC section 5): private stores, slots by name,
+/* test_store.c - the store (README "Shared state"): private stores, slots by name,
  * the event ring, the shared file across mappings, forks, processes and
  * threads, a prober killed mid-probe, every kind of refused file (left
  * byte-for-byte unchanged), and the derived state and socket paths.
@@ -79,7 +79,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* SPEC section 3 defaults, with the thresholds off so that counting many
+/* The documented defaults (README "Breakers"), with the thresholds off so that counting many
  * failures never opens the breaker. */
 static void counting_config(struct cb_breaker_config *c)
 {

@@ -1,4 +1,4 @@
-/* test_curlxfer.c - how a finished curl transfer is judged (failure by HTTP
+/* test_transfer.c - how a finished curl transfer is judged (failure by HTTP
  * status or CURLcode, success, neutral) and what a rejected transfer writes
  * into the program's error buffer. */
 #include <setjmp.h>
