@@ -30,7 +30,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread \
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
 # The folders of src/ in the order calls go (README "Development"): each
-# may use those before it, never those after it (tools/layers.sh checks).
+# may use those before it, never those after it (tools/layers.py checks).
 LAYERS    = base libc match config state core connect curl control shim
 CORE_SRC  = $(foreach d,$(filter-out shim,$(LAYERS)),$(wildcard src/$(d)/*.c))
 SHIM_SRC  = $(wildcard src/shim/*.c)

@@ -106,6 +106,15 @@ static inline void cb_inside_resume(void)
 #define CB_INSIDE(s)                                                                               \
 	struct cb_inside s __attribute__((cleanup(cb_inside_leave))) = cb_inside_enter()
 
+/* CB_KEEP_ERRNO: errno comes back as it is here on every way out of the
+ * block, for code that makes system calls of its own on a program's
+ * behalf but must leave the program's errno alone. */
+static inline void cb_errno_restore(const int *saved)
+{
+	errno = *saved;
+}
+#define CB_KEEP_ERRNO int cb_kept_errno_ __attribute__((cleanup(cb_errno_restore))) = errno
+
 /* -- Process facts ---------------------------------------------------- */
 
 /* This process's pid, cached at start-up and refreshed after fork(). */

@@ -38,16 +38,14 @@ static struct entry *find_or_map(int fd)
 		return e;
 	unsigned int idx = (unsigned int)fd / CB_INFLIGHT_CHUNK;
 	size_t size = sizeof(struct entry) * CB_INFLIGHT_CHUNK;
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	struct entry *fresh =
 	        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	errno = saved;
 	if (fresh == MAP_FAILED)
 		return NULL;
 	struct entry *expected = NULL;
 	if (!atomic_compare_exchange_strong(&chunks[idx], &expected, fresh)) {
 		munmap(fresh, size); /* another thread mapped it first */
-		errno = saved;
 		fresh = expected;
 	}
 	unsigned int used = atomic_load(&chunks_used);

@@ -64,7 +64,8 @@ int cb_judge_tcp(const struct cb_breaker_config *c, const struct cb_tcp_seen *se
 		return CB_OUTCOME_SUCCESS;
 	case TCPS_SYN_SENT:
 	case TCPS_SYN_RECV:
-		/* A timeout is a failure whatever failure_errors says (README "How calls are judged"). */
+		/* A timeout is a failure whatever failure_errors says (README "How calls are
+		 * judged"). */
 		if (timed_out(c, age_ms) || (closing && !sibling_won)) {
 			*failure_err = ETIMEDOUT;
 			return CB_OUTCOME_FAILURE;

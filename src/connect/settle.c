@@ -99,11 +99,9 @@ void cb_follow_tcp_state(int fd, struct cb_tcp_seen *seen)
 
 uint64_t cb_follow_socket_ino(int fd)
 {
+	CB_KEEP_ERRNO;
 	struct stat st;
-	int saved = errno;
-	uint64_t ino = fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
-	errno = saved;
-	return ino;
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 static bool sibling_won(const struct cb_pending *p)
@@ -181,10 +179,8 @@ void cb_follow_settle_dup(int oldfd, int newfd)
 	if (oldfd == newfd || cb_busy || !cb_inflight_peek(newfd, &token, NULL))
 		return;
 	/* dup2 closes newfd only when oldfd is valid. */
-	int saved = errno;
-	bool valid = fcntl(oldfd, F_GETFD) >= 0;
-	errno = saved;
-	if (valid)
+	CB_KEEP_ERRNO;
+	if (fcntl(oldfd, F_GETFD) >= 0)
 		cb_follow_settle_closing(newfd);
 }
 

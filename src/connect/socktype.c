@@ -1,5 +1,6 @@
 /* socktype.c - the per-descriptor socket type table (see socktype.h). */
 #include "connect/socktype.h"
+#include "base/base.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -26,19 +27,16 @@ static _Atomic uint8_t *chunk(unsigned int idx)
  * zero page is a chunk of unknown entries. */
 static _Atomic uint8_t *map_chunk(unsigned int idx)
 {
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	_Atomic uint8_t *fresh = mmap(NULL, CB_SOCKTYPE_CHUNK, PROT_READ | PROT_WRITE,
 	                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fresh == MAP_FAILED) {
-		errno = saved;
+	if (fresh == MAP_FAILED)
 		return NULL;
-	}
 	_Atomic uint8_t *expected = NULL;
 	if (!atomic_compare_exchange_strong(&chunks[idx], &expected, fresh)) {
 		munmap((void *)fresh, CB_SOCKTYPE_CHUNK); /* another thread mapped it first */
 		fresh = expected;
 	}
-	errno = saved;
 	return fresh;
 }
 

@@ -490,7 +490,7 @@ static void tick(const struct cb_runtime *rt, int64_t now_ms)
 	(void)now_ms; /* the runtime already paces the ticks */
 	if (!rt)
 		return;
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	atomic_store(&served_rt, rt);
 	char path[PATH_MAX];
 	bool want = cb_store_socket_path(rt->cfg, path, sizeof(path)) == 0 && path[0];
@@ -508,7 +508,6 @@ static void tick(const struct cb_runtime *rt, int64_t now_ms)
 	}
 	if (!s && want && !current)
 		try_to_serve(rt, path);
-	errno = saved;
 }
 
 void cb_control_init(void)

@@ -14,10 +14,8 @@ static __thread uint32_t random_pid __attribute__((tls_model("initial-exec")));
 
 static bool pid_alive(uint32_t pid)
 {
-	int saved = errno;
-	bool alive = kill((pid_t)pid, 0) == 0 || errno != ESRCH;
-	errno = saved;
-	return alive;
+	CB_KEEP_ERRNO;
+	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }
 
 /* xorshift64*: jitter needs spread, not secrecy, and must not lock. A fork
@@ -68,7 +66,7 @@ static void announce(struct cb_store *st, const char *name, const struct cb_tran
 
 bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 {
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
 	cb_guard_env(&env);
@@ -80,13 +78,12 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	if (g->ticket.would_reject)
 		cb_log(CB_LOG_DEBUG, "%s: observe mode: would have rejected this call",
 		       b->cfg->name);
-	errno = saved;
 	return allowed;
 }
 
 void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure *f)
 {
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
 	cb_guard_env(&env);
@@ -94,7 +91,6 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
 		announce(g->b->rt->store, g->b->cfg->name, &tr, &env);
-	errno = saved;
 }
 
 bool cb_guard_peek(const struct cb_breaker_rt *b)
@@ -119,7 +115,7 @@ int cb_operator_action_from_name(const char *verb)
 void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
                       const struct cb_breaker_config *cfg, enum cb_operator_action action)
 {
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
 	cb_guard_env(&env);
@@ -131,5 +127,4 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 		                 &env, &tr);
 	if (tr.happened)
 		announce(st, cfg->name, &tr, &env);
-	errno = saved;
 }

@@ -79,7 +79,7 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 	if (dest == CB_LOG_TO_OFF ||
 	    (int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
-	int saved_errno = errno;
+	CB_KEEP_ERRNO;
 	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
@@ -88,7 +88,6 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 
 	if (dest == CB_LOG_TO_SYSLOG) {
 		syslog(LOG_USER | syslog_priority(level), "cbreaker: %s", msg);
-		errno = saved_errno;
 		return;
 	}
 	char line[1100];
@@ -108,7 +107,6 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 	} else if (stderr_is_usable()) {
 		write_all(STDERR_FILENO, line, (size_t)n);
 	}
-	errno = saved_errno;
 }
 
 void cb_log_format_error(char *buf, size_t len, uint32_t error)

@@ -192,9 +192,7 @@ static bool ensure_initialised(void)
 	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
 		return false; /* running elsewhere (or in this very thread, re-entered) */
 	cb_process_init();
-	int saved = errno;
 	load_first();
-	errno = saved;
 	atomic_store_explicit(&next_check_s, coarse_now_s() + RELOAD_CHECK_S, memory_order_relaxed);
 	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
 	return true;
@@ -249,14 +247,11 @@ static void periodic(void)
  * cb_runtime_get never changes it and hooks need not save it. */
 static __attribute__((noinline)) const struct cb_runtime *get_slow(void)
 {
-	int saved = errno;
-	const struct cb_runtime *rt = NULL;
-	if (ensure_initialised()) {
-		periodic();
-		rt = atomic_load_explicit(&current, memory_order_acquire);
-	}
-	errno = saved;
-	return rt;
+	CB_KEEP_ERRNO;
+	if (!ensure_initialised())
+		return NULL;
+	periodic();
+	return atomic_load_explicit(&current, memory_order_acquire);
 }
 
 /* Hot path: one load, the coarse clock (vDSO) and a compare. */

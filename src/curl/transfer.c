@@ -263,9 +263,8 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 	cb_transfer_breaker = b;
 	CURLcode code = api->perform(h);
 	cb_transfer_breaker = outer;
-	int saved = errno;
+	CB_KEEP_ERRNO;
 	record(api, h, &g, code, &t);
-	errno = saved;
 	return code;
 }
 
