@@ -51,6 +51,18 @@ static int path_failed(struct cb_client *c, const char *what)
 	return cb_client_fail(c, "%s path too long", what);
 }
 
+/* The tool's own changes (offline reset, force-open, disable) are logged
+ * where the protected programs log (README "[global]"): a file or syslog.
+ * Their stderr is not the tool's, and on the operator's terminal the reply
+ * already says what happened. */
+static void log_like_the_shim(const struct cb_global_config *g)
+{
+	struct cb_global_config where = *g;
+	if (where.log_dest == CB_LOG_TO_STDERR)
+		where.log_dest = CB_LOG_TO_OFF;
+	cb_log_configure(&where);
+}
+
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o)
 {
 	static struct cb_diag diag; /* ~10 KB: off the stack */
@@ -62,6 +74,8 @@ int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o
 	if (!c->cfg)
 		snprintf(c->cfg_error, sizeof(c->cfg_error), "%s",
 		         diag.count ? diag.msg[0] : "cannot load the configuration");
+	else
+		log_like_the_shim(&c->cfg->global);
 	if (c->cfg && cb_store_state_path(c->cfg, c->state, sizeof(c->state)) != 0)
 		return path_failed(c, "state file");
 	if (o->socket) {
@@ -301,7 +315,7 @@ static bool change_one(struct cb_store *st, const struct cb_breaker_config *bc,
 	struct cb_slot *slot = cb_store_find(st, bc->name, true);
 	if (!slot)
 		return false;
-	cb_guard_operate(st, slot, bc, action);
+	cb_guard_operate(st, slot, bc, action, geteuid());
 	return true;
 }
 

@@ -509,7 +509,7 @@ void cb_render_event_json(struct cb_buf *b, const struct cb_event *ev)
 	snprintf(addr, sizeof(addr), "%.*s", (int)sizeof(ev->last_address) - 1, ev->last_address);
 	cb_buf_printf(b, "{\"seq\":%llu,\"time\":", (unsigned long long)ev->seq);
 	cb_render_json_string(b, iso);
-	cb_buf_printf(b, ",\"pid\":%u,\"breaker\":", ev->pid);
+	cb_buf_printf(b, ",\"pid\":%u,\"uid\":%u,\"breaker\":", ev->pid, ev->uid);
 	cb_render_json_string(b, name);
 	cb_buf_printf(b, ",\"from\":\"%s\",\"to\":\"%s\",\"cause\":\"%s\"", state_word(ev->from),
 	              state_word(ev->to), cause_name(ev->cause));

@@ -121,7 +121,7 @@ static void change(const struct cb_runtime *rt, char **w, int n, uid_t peer, str
 		cb_render_reset_all_open(out);
 		for (uint32_t i = 0; i < rt->n; i++) {
 			const struct cb_breaker_rt *b = &rt->breakers[i];
-			cb_guard_operate(rt->store, b->slot, b->cfg, action);
+			cb_guard_operate(rt->store, b->slot, b->cfg, action, peer);
 			cb_render_reset_all_add(out, i, b->cfg->name);
 		}
 		cb_render_reset_all_close(out);
@@ -132,7 +132,7 @@ static void change(const struct cb_runtime *rt, char **w, int n, uid_t peer, str
 		unknown_breaker(out, w[1]);
 		return;
 	}
-	cb_guard_operate(rt->store, b->slot, b->cfg, action);
+	cb_guard_operate(rt->store, b->slot, b->cfg, action, peer);
 	cb_render_changed(out, b->cfg->name, cb_slot_state(b->slot));
 }
 

@@ -38,6 +38,7 @@ struct cb_transition {
 	uint64_t retry_in_ms; /* when `to` is open */
 	uint32_t last_error;  /* CB_ERROR(...) of the failure that caused it */
 	char last_address[CB_ADDRSTR_MAX];
+	uint32_t uid; /* whose doing: the operator's uid, else the process's euid */
 };
 
 /* The caller's view of the world. */

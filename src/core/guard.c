@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/runtime.h"
@@ -44,9 +45,11 @@ void cb_guard_env(struct cb_env *env)
 }
 
 /* Logs a transition this process won and adds it to the shared event ring. */
-static void announce(struct cb_store *st, const char *name, const struct cb_transition *tr,
+static void announce(struct cb_store *st, const char *name, struct cb_transition *tr,
                      const struct cb_env *env)
 {
+	if (tr->cause != CB_CAUSE_OPERATOR)
+		tr->uid = (uint32_t)geteuid(); /* a system call, on transitions only */
 	cb_log_transition(name, tr);
 	struct cb_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -59,6 +62,7 @@ static void announce(struct cb_store *st, const char *name, const struct cb_tran
 	ev.rate = tr->rate;
 	ev.retry_in_ms = tr->retry_in_ms;
 	ev.last_error = tr->last_error;
+	ev.uid = tr->uid;
 	snprintf(ev.breaker, sizeof(ev.breaker), "%s", name);
 	memcpy(ev.last_address, tr->last_address, sizeof(ev.last_address));
 	cb_store_push_event(st, &ev);
@@ -113,7 +117,7 @@ int cb_operator_action_from_name(const char *verb)
 }
 
 void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
-                      const struct cb_breaker_config *cfg, enum cb_operator_action action)
+                      const struct cb_breaker_config *cfg, enum cb_operator_action action, uid_t by)
 {
 	CB_KEEP_ERRNO;
 	struct cb_env env;
@@ -125,6 +129,7 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 	else
 		cb_breaker_force(slot, action == CB_ACTION_DISABLE ? CB_DISABLED : CB_FORCED_OPEN,
 		                 &env, &tr);
+	tr.uid = (uint32_t)by;
 	if (tr.happened)
 		announce(st, cfg->name, &tr, &env);
 }

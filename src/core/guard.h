@@ -7,6 +7,7 @@
 #define CB_GUARD_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "core/breaker.h"
 #include "state/state.h"
@@ -31,10 +32,12 @@ bool cb_guard_peek(const struct cb_breaker_rt *b);
 enum cb_operator_action { CB_ACTION_RESET, CB_ACTION_FORCE_OPEN, CB_ACTION_DISABLE };
 int cb_operator_action_from_name(const char *verb); /* "reset", ...; -1 when unknown */
 
-/* Applies `action` to the breaker configured as `cfg` whose slot lies in
- * `st`, announcing the transition into st's ring. */
+/* Applies `action`, asked for by uid `by`, to the breaker configured as
+ * `cfg` whose slot lies in `st`, announcing the transition (with `by`) into
+ * st's ring and the log, whether or not a protected program runs. */
 void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
-                      const struct cb_breaker_config *cfg, enum cb_operator_action action);
+                      const struct cb_breaker_config *cfg, enum cb_operator_action action,
+                      uid_t by);
 
 /* The caller's view of the world for the state machine: clocks, the cached
  * pid, jitter, and the liveness test for probe leases. */

@@ -1,7 +1,14 @@
 /* log.c - cbreaker's own messages: where they go (stderr, syslog, a file,
  * nowhere), their level, and the wording of a state change. Messages are
  * rare (state changes, configuration trouble), so each one may format and
- * write; none is written per call below debug. */
+ * write; none is written per call below debug.
+ *
+ * Syslog lines are sent to /dev/log by hand rather than with syslog(3):
+ * openlog() would change the program's own ident, and without it every
+ * line carried the program's name ("curl: cbreaker: ..."), so
+ * `journalctl -t cbreaker` found nothing. The program's name goes in the
+ * message instead. Log files get a UTC timestamp; stderr does not (the
+ * journal or the terminal has its own). */
 #include "core/log.h"
 
 #include <errno.h>
@@ -12,7 +19,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 static _Atomic int log_dest = CB_LOG_TO_STDERR;
@@ -73,6 +82,38 @@ static bool stderr_is_usable(void)
 	       domain == AF_UNIX;
 }
 
+/* "2026-12-01T21:40:00.123Z " */
+static void format_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* One datagram to the local syslog socket: "<pri>cbreaker[pid]: prog: msg".
+ * No timestamp: the receiver stamps it (journald and rsyslog both do), and
+ * localtime_r could take the time-zone lock from inside a signal handler.
+ * Lost when nothing listens, as syslog(3) would lose it. */
+static void send_syslog(enum cb_log_level level, const char *msg)
+{
+	char line[1200];
+	int n = snprintf(line, sizeof(line), "<%d>cbreaker[%d]: %s: %s",
+	                 LOG_USER | syslog_priority(level), (int)getpid(),
+	                 program_invocation_short_name, msg);
+	if (n <= 0)
+		return;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, MSG_NOSIGNAL,
+	       (const struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+}
+
 void cb_log(enum cb_log_level level, const char *fmt, ...)
 {
 	int dest = atomic_load_explicit(&log_dest, memory_order_relaxed);
@@ -87,11 +128,14 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 	va_end(ap);
 
 	if (dest == CB_LOG_TO_SYSLOG) {
-		syslog(LOG_USER | syslog_priority(level), "cbreaker: %s", msg);
+		send_syslog(level, msg);
 		return;
 	}
+	char stamp[64] = "";
+	if (dest == CB_LOG_TO_FILE)
+		format_stamp(stamp, sizeof(stamp));
 	char line[1100];
-	int n = snprintf(line, sizeof(line), "cbreaker[%d]: %s\n", (int)getpid(), msg);
+	int n = snprintf(line, sizeof(line), "%scbreaker[%d]: %s\n", stamp, (int)getpid(), msg);
 	if (n < 0)
 		n = 0;
 	if ((size_t)n >= sizeof(line)) {
@@ -194,7 +238,7 @@ void cb_log_format_transition(char *buf, size_t len, const char *breaker,
 		         tr->count == 1 ? "probe" : "probes");
 		break;
 	case CB_CAUSE_OPERATOR:
-		snprintf(why, sizeof(why), "operator");
+		snprintf(why, sizeof(why), "operator, uid %u", tr->uid);
 		break;
 	case CB_CAUSE_NONE:
 		snprintf(why, sizeof(why), "unknown cause");

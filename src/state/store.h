@@ -27,6 +27,7 @@ struct cb_event {
 	uint32_t count, rate;
 	uint64_t retry_in_ms;
 	uint32_t last_error;
+	uint32_t uid; /* the operator's for reset, force-open, disable; else the process's euid */
 	char breaker[CB_NAME_MAX];
 	char last_address[CB_ADDRSTR_MAX];
 };

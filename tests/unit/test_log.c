@@ -65,6 +65,20 @@ static void test_close_line_has_no_retry(void **unused)
 	assert_string_equal(buf, "api: half_open -> closed (1 probe succeeded)");
 }
 
+static void test_operator_line_names_the_uid(void **unused)
+{
+	(void)unused;
+	struct cb_transition tr = {
+	        .from = CB_CLOSED,
+	        .to = CB_FORCED_OPEN,
+	        .cause = CB_CAUSE_OPERATOR,
+	        .uid = 1000,
+	};
+	char buf[256];
+	cb_log_format_transition(buf, sizeof(buf), "api", &tr);
+	assert_string_equal(buf, "api: closed -> forced_open (operator, uid 1000)");
+}
+
 static void test_error_names_for_each_kind(void **unused)
 {
 	(void)unused;
@@ -99,6 +113,7 @@ int main(void)
 	        cmocka_unit_test(test_open_line_names_count_error_address_and_retry),
 	        cmocka_unit_test(test_rate_line_shows_percent_and_calls),
 	        cmocka_unit_test(test_close_line_has_no_retry),
+	        cmocka_unit_test(test_operator_line_names_the_uid),
 	        cmocka_unit_test(test_error_names_for_each_kind),
 	        cmocka_unit_test(test_long_open_times_read_in_minutes),
 	};

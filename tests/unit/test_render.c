@@ -254,6 +254,7 @@ static void test_event_line_names_states_cause_and_error(void **state)
 	ev.seq = 9;
 	ev.wall_ms = WALL_NOW;
 	ev.pid = 77;
+	ev.uid = 1000;
 	ev.from = CB_CLOSED;
 	ev.to = CB_OPEN;
 	ev.cause = CB_CAUSE_CONSECUTIVE_FAILURES;
@@ -264,7 +265,7 @@ static void test_event_line_names_states_cause_and_error(void **state)
 	struct cb_buf b = {0};
 	cb_render_event_json(&b, &ev);
 	assert_string_equal(b.data, "{\"seq\":9,\"time\":\"2026-01-31T12:00:00.250Z\",\"pid\":77,"
-	                            "\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
+	                            "\"uid\":1000,\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
 	                            "\"cause\":\"consecutive_failures\",\"count\":3,\"rate\":0,"
 	                            "\"retry_in_ms\":3000,\"last_error\":\"HTTP 503\","
 	                            "\"last_address\":null}\n");
