@@ -82,9 +82,14 @@ $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
 	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
 
+# A test links its own source and the helpers it names as prerequisites
+# below, before the core library.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+
+# The connect policy's test replaces libc.o with a scriptable fake.
+$(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
