@@ -91,8 +91,8 @@ static int setup(void **state)
 {
 	(void)state;
 	fake.now_ms += 60000;
-	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_RESET);
-	cb_guard_operate(rt->store, timed->slot, timed->cfg, CB_ACTION_RESET);
+	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_RESET, 0);
+	cb_guard_operate(rt->store, timed->slot, timed->cfg, CB_ACTION_RESET, 0);
 	return 0;
 }
 
@@ -530,7 +530,7 @@ static void test_vfork_child_close_range_leaves_the_parents_connects_and_types(v
 static void test_rejected_connect_makes_no_real_call_and_returns_reject_errno(void **state)
 {
 	(void)state;
-	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN);
+	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN, 0);
 	int fd = stream_socket(false);
 	int before = fake.connects;
 	assert_int_equal(connect_to(fd, API_PORT), -1);
@@ -564,7 +564,7 @@ static void test_protected_connect_that_succeeds_leaves_errno_untouched(void **s
 static void test_datagram_socket_passes_through_an_open_breaker(void **state)
 {
 	(void)state;
-	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN);
+	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN, 0);
 	int fd = cb_connect_socket(AF_INET, SOCK_DGRAM, 0);
 	int before = fake.connects;
 	assert_int_equal(connect_to(fd, API_PORT), 0);
@@ -576,7 +576,7 @@ static void test_datagram_socket_passes_through_an_open_breaker(void **state)
 static void test_datagram_socket_of_unrecorded_type_is_asked_and_passes_through(void **state)
 {
 	(void)state;
-	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN);
+	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_FORCE_OPEN, 0);
 	int fd = cb_libc_socket(AF_INET, SOCK_DGRAM, 0); /* made behind the hooks' back */
 	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_UNKNOWN);
 	assert_int_equal(connect_to(fd, API_PORT), 0);
