@@ -15,7 +15,8 @@ SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 # integration tests run.
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
-            valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux
+            valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
+            strace haproxy socat
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -104,7 +105,7 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNIT_BIN) $(HELP_BIN)
+check-run: all $(UNIT_BIN) $(HELP_BIN) $(BENCH_BIN)
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
