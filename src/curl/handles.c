@@ -122,6 +122,19 @@ bool cb_handles_put(const void *handle, const struct cb_curl_target *t)
 	return ok;
 }
 
+void cb_handles_cache_breaker(const void *handle, const struct cb_curl_target *seen,
+                              const struct cb_breaker_rt *b, uint64_t generation)
+{
+	pthread_mutex_lock(&lock);
+	unsigned i = handle ? probe(handle) : 0;
+	if (handle && table[i].handle == handle &&
+	    memcmp(&table[i].t, seen, sizeof(*seen)) == 0) {
+		table[i].t.breaker = b;
+		table[i].t.breaker_generation = generation;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 void cb_handles_forget(const void *handle)
 {
 	if (!handle)

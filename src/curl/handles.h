@@ -24,6 +24,8 @@
 
 struct cb_curl_api;
 
+struct cb_breaker_rt;
+
 struct cb_curl_target {
 	char host[CB_HOST_MAX]; /* from CURLOPT_URL, as curl's URL parser gives it; "" = none */
 	uint16_t url_port;      /* the URL's port or its scheme's default; 0 = unknown */
@@ -33,6 +35,12 @@ struct cb_curl_target {
 	/* The libcurl the handle was first set up through (libcurl.h): later
 	 * calls on it go there, never to another build loaded alongside. */
 	const struct cb_curl_api *api;
+	/* The breaker host:port led to (NULL: none) in the runtime of this
+	 * generation, 0 = not looked up since the destination last changed.
+	 * Runtimes are never freed, so the pointer stays valid; the
+	 * generation says whether it is still the one in force. */
+	const struct cb_breaker_rt *breaker;
+	uint64_t breaker_generation;
 };
 
 /* Copies the handle's record into *out; false (and *out zeroed) when the
@@ -42,6 +50,11 @@ bool cb_handles_get(const void *handle, struct cb_curl_target *out);
 /* Replaces the handle's record; an all-empty target removes it. False when
  * the table is full (the handle stays untracked). */
 bool cb_handles_put(const void *handle, const struct cb_curl_target *t);
+
+/* Remembers the breaker a perform looked up for the handle's destination,
+ * unless the record changed meanwhile (then the next perform looks up). */
+void cb_handles_cache_breaker(const void *handle, const struct cb_curl_target *seen,
+                              const struct cb_breaker_rt *b, uint64_t generation);
 
 /* curl_easy_cleanup and curl_easy_reset: the record goes (the address may
  * come back as a new handle). */

@@ -39,11 +39,19 @@ static const struct cb_curl_api *api_for(const struct cb_curl_target *t, const v
 	return t->api ? t->api : cb_libcurl_for(caller);
 }
 
+/* The destination changed: the breaker is looked up again at perform. */
+static void destination_changed(struct cb_curl_target *t)
+{
+	t->breaker = NULL;
+	t->breaker_generation = 0;
+}
+
 static void note_long(CURL *h, struct cb_curl_target *t, CURLoption opt, long v)
 {
 	if (opt != CURLOPT_PORT)
 		return;
 	t->port_override = v > 0 && v <= 65535 ? (uint16_t)v : 0;
+	destination_changed(t);
 	store(h, t);
 }
 
@@ -53,13 +61,16 @@ static void note_pointer(CURL *h, struct cb_curl_target *t, CURLoption opt, void
 		t->errbuf = p;
 	} else if (opt == CURLOPT_CURLU) {
 		t->curlu = p;
-	} else if (opt != CURLOPT_URL) {
+	} else if (opt == CURLOPT_URL) {
+		destination_changed(t);
+		if (!p ||
+		    !cb_libcurl_split(t->api, p, NULL, t->host, sizeof(t->host), &t->url_port)) {
+			/* No URL, or one curl will refuse too: nothing to protect. */
+			t->host[0] = '\0';
+			t->url_port = 0;
+		}
+	} else {
 		return;
-	} else if (!p ||
-	           !cb_libcurl_split(t->api, p, NULL, t->host, sizeof(t->host), &t->url_port)) {
-		/* No URL, or one curl will refuse too: nothing to protect. */
-		t->host[0] = '\0';
-		t->url_port = 0;
 	}
 	store(h, t);
 }
@@ -223,17 +234,22 @@ static void record(const struct cb_curl_api *api, CURL *h, struct cb_guard *g, C
 	enum cb_outcome o = left_for_elsewhere(api, h, b, t->port_override)
 	                            ? CB_OUTCOME_SUCCESS
 	                            : cb_curl_classify(b->cfg, code, status, &error);
-	char address[CB_ADDRSTR_MAX];
-	format_address(address, sizeof(address), t->host, t->url_port);
-	struct cb_failure f = {.error = error, .address = address};
-	if (o == CB_OUTCOME_FAILURE)
-		note_retry_after(api, h, b, status);
-	cb_log(CB_LOG_DEBUG, "%s: curl transfer to %s: code %d, HTTP %ld: %s", b->cfg->name,
-	       address, (int)code, status,
+	cb_log(CB_LOG_DEBUG, "%s: curl transfer to %s port %u: code %d, HTTP %ld: %s",
+	       b->cfg->name, t->host, (unsigned)t->url_port, (int)code, status,
 	       o == CB_OUTCOME_FAILURE   ? "failure"
 	       : o == CB_OUTCOME_SUCCESS ? "success"
 	                                 : "neutral");
-	cb_guard_end(g, o, o == CB_OUTCOME_FAILURE ? &f : NULL);
+	if (o != CB_OUTCOME_FAILURE) {
+		cb_guard_end(g, o, NULL);
+		return;
+	}
+	/* Formatted only for a failure: snprintf costs a successful transfer
+	 * more than the rest of the shim's work on it (README "Performance"). */
+	char address[CB_ADDRSTR_MAX];
+	format_address(address, sizeof(address), t->host, t->url_port);
+	struct cb_failure f = {.error = error, .address = address};
+	note_retry_after(api, h, b, status);
+	cb_guard_end(g, o, &f);
 }
 
 CURLcode cb_curl_perform(CURL *h, const void *caller)
@@ -246,9 +262,21 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 	const struct cb_curl_api *api = api_for(&t, caller);
 	if (!api->perform)
 		return CURLE_FAILED_INIT;
-	if (!tracked || !destination(api, &t))
+	if (!tracked)
 		return api->perform(h);
-	const struct cb_breaker_rt *b = cb_runtime_lookup(rt, t.host, NULL, t.url_port);
+	const struct cb_breaker_rt *b = t.breaker;
+	if (t.breaker_generation != rt->generation || t.curlu) {
+		/* Looked up once per destination and configuration; a CURLU's URL
+		 * is read afresh each time, as libcurl reads it. */
+		struct cb_curl_target seen = t;
+		if (!destination(api, &t))
+			return api->perform(h);
+		b = cb_runtime_lookup(rt, t.host, NULL, t.url_port);
+		if (!t.curlu)
+			cb_handles_cache_breaker(h, &seen, b, rt->generation);
+	} else if (t.port_override) {
+		t.url_port = t.port_override; /* for the failure's address */
+	}
 	if (!b)
 		return api->perform(h);
 
