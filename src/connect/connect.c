@@ -153,7 +153,7 @@ static void judge_repeat(int fd, uint64_t token, int err)
 static bool track(int fd, const struct sockaddr *addr, struct cb_pending *p, uint64_t *token)
 {
 	CB_INSIDE(inside);
-	p->start_ms = cb_now_ms();
+	p->start_ms = p->guard.ticket.start_ms; /* the guard's clock read serves */
 	memset(&p->addr, 0, sizeof(p->addr));
 	memcpy(&p->addr, addr,
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));

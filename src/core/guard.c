@@ -35,10 +35,10 @@ static uint64_t next_random(uint32_t pid)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-void cb_guard_env(struct cb_env *env)
+void cb_guard_env(struct cb_env *env, bool wall)
 {
 	env->now_ms = cb_now_ms();
-	env->wall_ms = cb_wall_ms();
+	env->wall_ms = wall ? cb_wall_ms() : 0;
 	env->pid = cb_process_pid();
 	env->random = next_random(env->pid);
 	env->pid_alive = pid_alive;
@@ -53,7 +53,7 @@ static void announce(struct cb_store *st, const char *name, struct cb_transition
 	cb_log_transition(name, tr);
 	struct cb_event ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.wall_ms = env->wall_ms;
+	ev.wall_ms = env->wall_ms ? env->wall_ms : cb_wall_ms();
 	ev.pid = env->pid;
 	ev.from = (uint8_t)tr->from;
 	ev.to = (uint8_t)tr->to;
@@ -73,7 +73,7 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
-	cb_guard_env(&env);
+	cb_guard_env(&env, false);
 	memset(&tr, 0, sizeof(tr));
 	g->b = b;
 	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
@@ -90,7 +90,7 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
-	cb_guard_env(&env);
+	cb_guard_env(&env, o == CB_OUTCOME_FAILURE);
 	memset(&tr, 0, sizeof(tr));
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
@@ -122,7 +122,7 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
-	cb_guard_env(&env);
+	cb_guard_env(&env, true);
 	memset(&tr, 0, sizeof(tr));
 	if (action == CB_ACTION_RESET)
 		cb_breaker_reset(slot, cfg, &env, &tr);

@@ -40,7 +40,9 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
                       uid_t by);
 
 /* The caller's view of the world for the state machine: clocks, the cached
- * pid, jitter, and the liveness test for probe leases. */
-void cb_guard_env(struct cb_env *env);
+ * pid, jitter, and the liveness test for probe leases. The wall clock is
+ * read only when `wall` (a failure to record); announce() reads it for a
+ * transition. */
+void cb_guard_env(struct cb_env *env, bool wall);
 
 #endif

@@ -10,7 +10,8 @@ need git python3
 git init -q --bare "$T/www/repo.git"
 git -C "$T/www/repo.git" update-server-info
 R=$(free_port)
-conn_config "$T/c.ini" "127.0.0.1:$R"
+# open_timeout long enough for python to start its server on a busy machine
+conn_config "$T/c.ini" "127.0.0.1:$R" open_timeout=4s
 URL="http://127.0.0.1:$R/repo.git"
 g() { shim "$T/c.ini" env GIT_TERMINAL_PROMPT=0 git -c http.proxy= ls-remote "$URL"; }
 
@@ -31,6 +32,6 @@ assert_eq "$RC" 128 "git while the breaker is open"
 assert_lt "$ms" 900 "a rejected git should fail at once"
 grep -q "GET" "$T/http.log" && fail "the server was reached while the breaker was open"
 
-wait_until 5 g
+wait_until 10 g
 grep -q "GET /repo.git/info/refs" "$T/http.log" || fail "the probe should reach the server"
 exit 0
