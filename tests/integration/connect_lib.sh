@@ -71,10 +71,10 @@ opened() {
 # call it before sourcing lib.sh. Skips without root or unshare.
 private_hosts() {
 	if [ -z "${CB_PRIVATE_HOSTS:-}" ]; then
-		[ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 || {
+		if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
 			echo "SKIP: needs root and unshare for a private /etc/hosts" >&2
 			exit 77
-		}
+		fi
 		exec unshare -m env CB_PRIVATE_HOSTS=1 sh "$0"
 	fi
 	printf '%s\n' "$@" >"$T/hosts"
