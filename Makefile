@@ -89,8 +89,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
-# The connect policy's test replaces libc.o with a scriptable fake.
+# The connect policy's tests replace libc.o with a scriptable fake.
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
+$(BUILD)/tests/test_attempt: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
