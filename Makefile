@@ -16,7 +16,7 @@ SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
-            strace haproxy socat
+            strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -89,8 +89,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
-# The connect policy's test replaces libc.o with a scriptable fake.
+# The connect policy's tests replace libc.o with a scriptable fake.
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
+$(BUILD)/tests/test_attempt: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 
 #include "base/base.h"
+#include "connect/attempt.h"
 #include "connect/connect.h"
 #include "connect/follow.h"
 #include "connect/socktype.h"
@@ -132,7 +133,9 @@ static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len, int
 }
 
 /* What a repeated connect() on a descriptor with a connect in flight
- * returned (err, 0 = connected) means for that connect. */
+ * returned (err, 0 = connected) means for that connect. A connect judged
+ * already (the tick) has its record dropped once the kernel has finished
+ * with it, so that a later connect on the socket is judged afresh. */
 static void judge_repeat(int fd, uint64_t token, int err)
 {
 	CB_INSIDE(inside);
@@ -140,6 +143,11 @@ static void judge_repeat(int fd, uint64_t token, int err)
 	struct cb_pending p;
 	if (!cb_inflight_peek(fd, &now_token, &p) || now_token != token)
 		return;
+	if (p.kind != CB_PENDING_CONNECT) {
+		if (err != EINPROGRESS && err != EALREADY && err != EINTR)
+			cb_inflight_take(fd, token, NULL);
+		return;
+	}
 	int ferr;
 	const struct cb_breaker_config *c = p.guard.b->cfg;
 	int o = cb_judge_errno(c, err, true, cb_now_ms() - p.start_ms, &ferr);
@@ -150,23 +158,34 @@ static void judge_repeat(int fd, uint64_t token, int err)
 /* Before a protected connect: the record its later outcome is found by.
  * Recorded before the call: wget leaves a blocking connect by siglongjmp
  * from SIGALRM, and its close() must still find it. */
-static bool track(int fd, const struct sockaddr *addr, struct cb_pending *p, uint64_t *token)
+static bool track(int fd, struct cb_pending *p, uint64_t *token)
 {
 	CB_INSIDE(inside);
-	p->start_ms = p->guard.ticket.start_ms; /* the guard's clock read serves */
-	memset(&p->addr, 0, sizeof(p->addr));
-	memcpy(&p->addr, addr,
-	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
+	p->kind = CB_PENDING_CONNECT;
+	p->start_ms = cb_now_ms();
 	p->ino = cb_follow_socket_ino(fd);
+	uint64_t timeout = p->guard.b->cfg->connect_timeout_ms;
+	p->due = timeout ? cb_breaker_due_register(p->guard.b->slot, cb_process_pid(),
+	                                           p->start_ms + (int64_t)timeout, &p->due_word)
+	                 : -1;
 	return cb_inflight_put(fd, p, token);
 }
 
-/* After it: records what the call itself tells (err, 0 = connected). */
+/* After it: records what the call itself tells (err, 0 = it returned 0).
+ * A 0 on a socket still connecting is a connect deferred to the first
+ * write (TCP_FASTOPEN_CONNECT with a cookie), or a Fast Open send whose
+ * SYN carried the data: followed like EINPROGRESS. */
 static void judge_call(int fd, struct cb_pending *p, bool tracked, uint64_t token, int err,
                        bool timed_out)
 {
 	CB_INSIDE(inside);
 	int ferr = ETIMEDOUT;
+	if (err == 0) {
+		struct cb_tcp_seen seen;
+		cb_follow_tcp_state(fd, &seen);
+		if (seen.state == TCPS_SYN_SENT)
+			err = EINPROGRESS;
+	}
 	int o = timed_out ? CB_OUTCOME_FAILURE
 	                  : cb_judge_errno(p->guard.b->cfg, err, false, 0, &ferr);
 	if (tracked && o != CB_JUDGE_PENDING)
@@ -175,23 +194,48 @@ static void judge_call(int fd, struct cb_pending *p, bool tracked, uint64_t toke
 		cb_follow_record(p, o == CB_JUDGE_PENDING ? CB_OUTCOME_NEUTRAL : o, ferr);
 }
 
-/* A connect that its breaker allowed. */
-static int guarded(int fd, const struct sockaddr *addr, socklen_t len, struct cb_pending *p)
+/* The call that begins a connection: connect(), or a Fast Open send. */
+struct opening {
+	const struct sockaddr *addr;
+	socklen_t len;
+	const void *buf; /* sendto */
+	size_t n;
+	const struct msghdr *msg; /* sendmsg */
+	int flags;                /* the send's flags */
+	enum { OPEN_CONNECT, OPEN_SENDTO, OPEN_SENDMSG } how;
+};
+
+static ssize_t real_opening(int fd, const struct opening *o)
+{
+	switch (o->how) {
+	case OPEN_SENDTO:
+		return cb_libc_sendto(fd, o->buf, o->n, o->flags, o->addr, o->len);
+	case OPEN_SENDMSG:
+		return cb_libc_sendmsg(fd, o->msg, o->flags);
+	case OPEN_CONNECT:
+	default:
+		return cb_libc_connect(fd, o->addr, o->len);
+	}
+}
+
+/* A connect that its breaker allowed (the connect_timeout bound applies
+ * to connect() itself). */
+static ssize_t guarded(int fd, const struct opening *o, struct cb_pending *p)
 {
 	int saved = errno;
 	const struct cb_breaker_config *c = p->guard.b->cfg;
 	uint64_t token = 0;
-	bool tracked = track(fd, addr, p, &token);
-	int flags = c->connect_timeout_ms > 0 ? fcntl(fd, F_GETFL) : -1;
+	bool tracked = track(fd, p, &token);
+	int flags = c->connect_timeout_ms > 0 && o->how == OPEN_CONNECT ? fcntl(fd, F_GETFL) : -1;
 	bool timed_out = false;
 	errno = saved;
-	int r = flags >= 0 && !(flags & O_NONBLOCK)
-	                ? timed_connect(fd, addr, len, flags, (int64_t)c->connect_timeout_ms,
-	                                &timed_out)
-	                : cb_libc_connect(fd, addr, len);
-	int err = r == 0 ? 0 : errno;
+	ssize_t r = flags >= 0 && !(flags & O_NONBLOCK)
+	                    ? timed_connect(fd, o->addr, o->len, flags,
+	                                    (int64_t)c->connect_timeout_ms, &timed_out)
+	                    : real_opening(fd, o);
+	int err = r >= 0 ? 0 : errno;
 	judge_call(fd, p, tracked, token, err, timed_out);
-	errno = r == 0 ? saved : err;
+	errno = r >= 0 ? saved : err;
 	return r;
 }
 
@@ -203,33 +247,82 @@ static bool is_inet(const struct sockaddr *addr, socklen_t len)
 
 enum admission { PASS, REJECT, GUARD };
 
-/* What to do with a connect to breaker b's destination. */
-static enum admission admit(int fd, const struct cb_breaker_rt *b, struct cb_pending *p)
+/* What to do with a connect to breaker b's destination. A connect that
+ * follows a held refusal of b links to it (the attempt rule), and carries
+ * its probe permit when it has one. */
+static enum admission admit(int fd, const struct sockaddr *addr, const struct cb_breaker_rt *b,
+                            struct cb_pending *p)
 {
 	CB_INSIDE(inside);
 	if (!is_stream(fd))
 		return PASS;
+	memcpy(&p->addr, addr,
+	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
 	if (cb_transfer_breaker == b) /* inside a curl transfer counted for b: enforce only */
 		return cb_guard_peek(b) ? PASS : REJECT;
-	return cb_guard_begin(b, &p->guard) ? GUARD : REJECT;
+	if (cb_attempt_link(b->slot, p) || cb_guard_begin(b, &p->guard))
+		return GUARD;
+	cb_attempt_resolve(p, CB_OUTCOME_NEUTRAL); /* rejected: the held refusal counts */
+	return REJECT;
+}
+
+/* A rejection that looks like the kernel's refusal (README "How calls
+ * are judged"): a blocking socket gets -1 with reject_errno at once; a
+ * non-blocking one gets -1/EINPROGRESS and is left refused without a
+ * packet sent. shutdown(SHUT_RDWR) of the unconnected socket wakes and
+ * readies it for poll, select and epoll (POLLIN|POLLOUT|POLLHUP, as the
+ * kernel's refused socket shows, without POLLERR), and its record answers
+ * the program's SO_ERROR read and a repeated connect() as the kernel
+ * would. A socket that is not plainly unconnected (TCP_INFO), or whose
+ * record cannot be kept, gets the blocking answer. */
+static int reject(int fd, int flags, const struct cb_breaker_rt *b)
+{
+	CB_INSIDE(inside);
+	int err = b->cfg->reject_errno;
+	inside.errno_out = err;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || !((fl & O_NONBLOCK) || (flags & MSG_DONTWAIT)))
+		return -1;
+	struct cb_tcp_seen seen;
+	cb_follow_tcp_state(fd, &seen);
+	if (seen.state != TCPS_CLOSE)
+		return -1;
+	struct cb_pending p;
+	memset(&p, 0, sizeof(p));
+	p.kind = CB_PENDING_REJECTED;
+	p.fake_err = err;
+	p.ino = cb_follow_socket_ino(fd);
+	uint64_t token;
+	if (!cb_inflight_put(fd, &p, &token))
+		return -1;
+	cb_libc_shutdown(fd, SHUT_RDWR);
+	inside.errno_out = EINPROGRESS;
+	return -1;
 }
 
 /* A destination with breaker b. Kept out of line so that the unmatched
  * path stays short. */
-static __attribute__((noinline)) int protected_connect(int fd, const struct sockaddr *addr,
-                                                       socklen_t len, const struct cb_breaker_rt *b)
+static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct opening *o,
+                                                           const struct cb_breaker_rt *b)
 {
 	struct cb_pending p;
-	switch (admit(fd, b, &p)) {
+	memset(&p, 0, sizeof(p));
+	switch (admit(fd, o->addr, b, &p)) {
 	case PASS:
-		return cb_libc_connect(fd, addr, len);
+		return real_opening(fd, o);
 	case REJECT:
-		errno = b->cfg->reject_errno;
-		return -1;
+		return reject(fd, o->flags, b);
 	case GUARD:
 	default:
-		return guarded(fd, addr, len, &p);
+		return guarded(fd, o, &p);
 	}
+}
+
+static int protected_connect(int fd, const struct sockaddr *addr, socklen_t len,
+                             const struct cb_breaker_rt *b)
+{
+	const struct opening o = {.addr = addr, .len = len, .how = OPEN_CONNECT};
+	return (int)protected_opening(fd, &o, b);
 }
 
 /* The resolved-names table stays empty unless the matcher has name
@@ -251,6 +344,24 @@ static const struct cb_breaker_rt *lookup(const struct sockaddr *addr)
 	return b;
 }
 
+/* A repeated connect() on a socket rejected as refused: what the kernel
+ * answers on its own refused socket (ECONNREFUSED, or ECONNABORTED once
+ * SO_ERROR was read), after which the socket is as after that answer:
+ * unconnected, reset with connect(AF_UNSPEC), and the next connect a new
+ * one. */
+static int repeat_rejected(int fd, uint64_t token, const struct cb_pending *p)
+{
+	CB_INSIDE(inside);
+	if (!cb_inflight_take(fd, token, NULL)) {
+		inside.errno_out = EALREADY;
+		return -1;
+	}
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	cb_libc_connect(fd, &unspec, sizeof(unspec));
+	inside.errno_out = p->err_read ? ECONNABORTED : p->fake_err;
+	return -1;
+}
+
 /* fd has a connect in flight: this call is a repeat of it, unless the
  * socket behind the record is gone (then judged and dropped). */
 static __attribute__((noinline)) int followed(int fd, const struct sockaddr *addr, socklen_t len)
@@ -258,6 +369,8 @@ static __attribute__((noinline)) int followed(int fd, const struct sockaddr *add
 	uint64_t token;
 	struct cb_pending old;
 	if (cb_inflight_peek(fd, &token, &old) && !cb_follow_settle_if_stale(fd, token, &old)) {
+		if (old.kind == CB_PENDING_REJECTED)
+			return repeat_rejected(fd, token, &old);
 		int r = cb_libc_connect(fd, addr, len);
 		judge_repeat(fd, token, r == 0 ? 0 : errno);
 		return r;
@@ -277,4 +390,45 @@ int cb_connect_connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return followed(fd, addr, len);
 	const struct cb_breaker_rt *b = lookup(addr);
 	return b ? protected_connect(fd, addr, len, b) : cb_libc_connect(fd, addr, len);
+}
+
+/* shutdown() while a connect is pending is the program giving up on it:
+ * judged now, as close() would judge it, before TCP_INFO reads the
+ * socket as closed (which would look like a refusal). */
+int cb_connect_shutdown(int fd, int how)
+{
+	uint64_t token;
+	if (!cb_busy && cb_inflight_peek(fd, &token, NULL))
+		cb_follow_settle_shutdown(fd);
+	return cb_libc_shutdown(fd, how);
+}
+
+/* A Fast Open send to a protected destination, on a socket not yet
+ * connecting: admitted, rejected and judged like connect(). */
+static __attribute__((noinline)) ssize_t fastopen(int fd, const struct opening *o)
+{
+	uint64_t token;
+	if (cb_inflight_peek(fd, &token, NULL))
+		return real_opening(fd, o);
+	const struct cb_breaker_rt *b = lookup(o->addr);
+	return b ? protected_opening(fd, o, b) : real_opening(fd, o);
+}
+
+ssize_t cb_connect_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                          socklen_t len)
+{
+	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1) || cb_busy || !is_inet(addr, len))
+		return cb_libc_sendto(fd, buf, n, flags, addr, len);
+	const struct opening o = {addr, len, buf, n, NULL, flags, OPEN_SENDTO};
+	return fastopen(fd, &o);
+}
+
+ssize_t cb_connect_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1) || cb_busy || !msg ||
+	    !is_inet(msg->msg_name, msg->msg_namelen))
+		return cb_libc_sendmsg(fd, msg, flags);
+	const struct opening o = {msg->msg_name, msg->msg_namelen, NULL, 0, msg,
+	                          flags,         OPEN_SENDMSG};
+	return fastopen(fd, &o);
 }

@@ -13,6 +13,15 @@
 int cb_connect_connect(int fd, const struct sockaddr *addr, socklen_t len);
 int cb_connect_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 
+/* shutdown() of a socket whose connect is pending is the program giving up
+ * on it (Java, socat): judged as a close would be. sendto()/sendmsg() with
+ * MSG_FASTOPEN connect like connect() and are judged so; all other sends
+ * pass straight through after one flags test. */
+int cb_connect_shutdown(int fd, int how);
+ssize_t cb_connect_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                          socklen_t len);
+ssize_t cb_connect_sendmsg(int fd, const struct msghdr *msg, int flags);
+
 int cb_connect_socket(int domain, int type, int protocol);
 int cb_connect_dup(int oldfd);
 int cb_connect_close(int fd);

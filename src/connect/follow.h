@@ -15,7 +15,8 @@
 void cb_follow_finish(int fd, uint64_t token, int outcome, int failure_err);
 
 /* Records the outcome of a connect that is not (or no longer) in the
- * in-flight table. */
+ * in-flight table, under the attempt rule (attempt.h): resolves the held
+ * refusal it links to, and holds its own refusal. */
 void cb_follow_record(struct cb_pending *p, int outcome, int failure_err);
 
 /* TCP_INFO, which changes nothing on the socket: seen->state 0 when
@@ -32,6 +33,7 @@ bool cb_follow_settle_if_stale(int fd, uint64_t token, const struct cb_pending *
 /* fd is being closed (close, or dup2/dup3 over it): a connect in flight
  * there is judged now. */
 void cb_follow_settle_closing(int fd);
+void cb_follow_settle_shutdown(int fd);
 void cb_follow_settle_range(unsigned int first, unsigned int last);
 void cb_follow_settle_dup(int oldfd, int newfd);
 void cb_follow_settle_at_exit(void);

@@ -140,7 +140,8 @@ void cb_inflight_forget_all(void)
 		struct entry *c = atomic_load(&chunks[i]);
 		for (unsigned int j = 0; c && j < CB_INFLIGHT_CHUNK; j++) {
 			uint64_t w = atomic_load(&c[j].word);
-			if ((w & ENTRY_STATE_MASK) != ENTRY_FREE)
+			if ((w & ENTRY_STATE_MASK) != ENTRY_FREE &&
+			    c[j].p.kind != CB_PENDING_REJECTED)
 				atomic_store(&c[j].word, ((w >> 2) + 1) << 2 | ENTRY_FREE);
 		}
 	}

@@ -29,8 +29,27 @@ union cb_sockaddr_any {
 	struct sockaddr_in6 in6;
 };
 
+/* What a record stands for. */
+enum cb_pending_kind {
+	CB_PENDING_CONNECT = 0, /* a protected connect whose outcome is not known yet */
+	/* A rejected non-blocking connect made to look like the kernel's
+	 * refusal (README "How calls are judged"): the program's SO_ERROR read
+	 * and a repeated connect() are answered from it; nothing is recorded. */
+	CB_PENDING_REJECTED,
+	/* A connect the tick judged (past connect_timeout) while the program
+	 * still waits: kept so that its later close or SO_ERROR records nothing. */
+	CB_PENDING_JUDGED,
+};
+
 /* One protected connect in flight. guard.b is its breaker. */
 struct cb_pending {
+	uint8_t kind;  /* enum cb_pending_kind */
+	bool err_read; /* REJECTED: the program has read SO_ERROR */
+	int fake_err;  /* REJECTED: the errno its SO_ERROR read reports */
+	uint64_t link; /* the held refusal its outcome resolves (attempt.h), 0 none */
+	/* Its deadline in the slot (cb_breaker_due_register), -1 none. */
+	int32_t due;
+	uint64_t due_word;
 	struct cb_guard guard;
 	int64_t start_ms; /* monotonic, when connect() was called */
 	/* The socket's inode: a descriptor closed behind our back (libuv closes
@@ -56,8 +75,9 @@ bool cb_inflight_take(int fd, uint64_t token, struct cb_pending *out);
  * Walks only the chunks that exist (close_range). */
 int cb_inflight_next(unsigned int from, unsigned int last);
 
-/* Drops every record without recording anything: in a child after fork(),
- * where the parent owns the connects it started. */
+/* Drops every connect record without recording anything: in a child after
+ * fork(), where the parent owns the connects it started. Rejected sockets'
+ * records stay: the child shares the socket and may read its SO_ERROR. */
 void cb_inflight_forget_all(void);
 
 #endif

@@ -5,20 +5,6 @@
 
 #include "core/core.h"
 
-/* Linux tcp_states.h */
-enum {
-	TCPS_ESTABLISHED = 1,
-	TCPS_SYN_SENT = 2,
-	TCPS_SYN_RECV = 3,
-	TCPS_FIN_WAIT1 = 4,
-	TCPS_FIN_WAIT2 = 5,
-	TCPS_TIME_WAIT = 6,
-	TCPS_CLOSE = 7,
-	TCPS_CLOSE_WAIT = 8,
-	TCPS_LAST_ACK = 9,
-	TCPS_CLOSING = 11,
-};
-
 static int judge_failure(const struct cb_breaker_config *c, int err, int *failure_err)
 {
 	*failure_err = err;

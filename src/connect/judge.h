@@ -10,6 +10,20 @@
 
 #include "config/config.h"
 
+/* Linux tcp_states.h */
+enum {
+	TCPS_ESTABLISHED = 1,
+	TCPS_SYN_SENT = 2,
+	TCPS_SYN_RECV = 3,
+	TCPS_FIN_WAIT1 = 4,
+	TCPS_FIN_WAIT2 = 5,
+	TCPS_TIME_WAIT = 6,
+	TCPS_CLOSE = 7,
+	TCPS_CLOSE_WAIT = 8,
+	TCPS_LAST_ACK = 9,
+	TCPS_CLOSING = 11,
+};
+
 /* Not known yet: keep following the connect. */
 #define CB_JUDGE_PENDING (-1)
 

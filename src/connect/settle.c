@@ -1,7 +1,6 @@
 /* settle.c - following a protected connect to its outcome once the
  * connect() call has returned: recording it, and judging a socket that is
  * going away (close, dup2 over it, close_range, exit). See follow.h. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,53 +11,28 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
+#include "connect/attempt.h"
 #include "connect/connect.h"
 #include "connect/follow.h"
+#include "connect/record.h"
 #include "core/core.h"
 #include "libc/libc.h"
 
-/* "10.0.0.7:443" or "[::1]:443", without stdio: this may run in a signal
- * handler. */
-static void format_address(const union cb_sockaddr_any *a, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-	bool v6 = a->sa.sa_family == AF_INET6;
-	const void *raw = v6 ? (const void *)&a->in6.sin6_addr : (const void *)&a->in.sin_addr;
-	unsigned int port = ntohs(v6 ? a->in6.sin6_port : a->in.sin_port);
-	buf[0] = '\0';
-	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, raw, ip, sizeof(ip)))
-		return;
-	char digits[6];
-	int nd = 0;
-	do {
-		digits[nd++] = (char)('0' + port % 10);
-		port /= 10;
-	} while (port && nd < (int)sizeof(digits));
-	size_t need = strlen(ip) + (v6 ? 2 : 0) + 1 + (size_t)nd + 1;
-	if (need > len)
-		return;
-	char *o = buf;
-	if (v6)
-		*o++ = '[';
-	o = stpcpy(o, ip);
-	if (v6)
-		*o++ = ']';
-	*o++ = ':';
-	while (nd)
-		*o++ = digits[--nd];
-	*o = '\0';
-}
-
 void cb_follow_record(struct cb_pending *p, int outcome, int failure_err)
 {
-	if (outcome == CB_OUTCOME_FAILURE) {
-		char where[CB_ADDRSTR_MAX];
-		format_address(&p->addr, where, sizeof(where));
-		struct cb_failure f = {CB_ERROR(CB_ERR_ERRNO, failure_err), where};
-		cb_guard_end(&p->guard, CB_OUTCOME_FAILURE, &f);
-	} else {
-		cb_guard_end(&p->guard, (enum cb_outcome)outcome, NULL);
+	if (p->kind == CB_PENDING_CONNECT &&
+	    !cb_breaker_due_release(p->guard.b->slot, p->due, p->due_word)) {
+		/* Past its deadline, another process (or a connect of this one)
+		 * counted it as a timeout already. */
+		cb_attempt_resolve(p, CB_OUTCOME_FAILURE);
+		cb_guard_end_uncounted(&p->guard);
+		return;
 	}
+	cb_attempt_resolve(p, outcome);
+	if (outcome == CB_OUTCOME_FAILURE && cb_attempt_holdable(failure_err) &&
+	    cb_attempt_hold(p, failure_err))
+		return;
+	cb_record_now(p, outcome, failure_err);
 }
 
 void cb_follow_finish(int fd, uint64_t token, int outcome, int failure_err)
@@ -111,10 +85,15 @@ static bool sibling_won(const struct cb_pending *p)
 	       p->start_ms;
 }
 
-/* Judges a record whose socket is going away (or is gone). */
+/* Judges a record whose socket is going away (or is gone). A rejected or
+ * already judged connect's record is only dropped. */
 static void settle(int fd, uint64_t token, const struct cb_pending *p)
 {
 	CB_INSIDE(inside);
+	if (p->kind != CB_PENDING_CONNECT) {
+		cb_inflight_take(fd, token, NULL);
+		return;
+	}
 	int err, o;
 	int64_t age = cb_now_ms() - p->start_ms;
 	if (cb_follow_socket_ino(fd) == p->ino) {
@@ -142,6 +121,17 @@ static void settle_closing(int fd, bool checked_vfork)
 void cb_follow_settle_closing(int fd)
 {
 	settle_closing(fd, false);
+}
+
+/* shutdown() leaves the descriptor, so a rejected socket keeps its record
+ * (the kernel's refused socket, shut down, still answers SO_ERROR once). */
+void cb_follow_settle_shutdown(int fd)
+{
+	uint64_t token;
+	struct cb_pending p;
+	if (!cb_busy && cb_inflight_peek(fd, &token, &p) && p.kind == CB_PENDING_CONNECT &&
+	    !cb_process_in_vfork_child())
+		settle(fd, token, &p);
 }
 
 bool cb_follow_settle_if_stale(int fd, uint64_t token, const struct cb_pending *p)
@@ -184,17 +174,74 @@ void cb_follow_settle_dup(int oldfd, int newfd)
 		cb_follow_settle_closing(newfd);
 }
 
+/* A connect still pending past connect_timeout is a timeout failure by
+ * then, whether or not the program ever looks (redis-cli and telnet wait
+ * on a hanging port until killed): judged from TCP_INFO now, and its
+ * record stays, marked judged, for the program's later close. */
+static void judge_overdue(int fd, uint64_t token, const struct cb_pending *p, int64_t now)
+{
+	const struct cb_breaker_config *c = p->guard.b->cfg;
+	if (p->kind != CB_PENDING_CONNECT || c->connect_timeout_ms == 0 ||
+	    now - p->start_ms < (int64_t)c->connect_timeout_ms ||
+	    cb_follow_settle_if_stale(fd, token, p))
+		return;
+	struct cb_tcp_seen seen;
+	cb_follow_tcp_state(fd, &seen);
+	int err;
+	int o = cb_judge_tcp(c, &seen, now - p->start_ms, false, false, &err);
+	struct cb_pending taken;
+	if (o == CB_JUDGE_PENDING || !cb_inflight_take(fd, token, &taken))
+		return;
+	struct cb_pending judged = taken;
+	judged.kind = CB_PENDING_JUDGED;
+	judged.link = 0;
+	uint64_t ignored;
+	cb_inflight_put(fd, &judged, &ignored);
+	cb_follow_record(&taken, o, err);
+}
+
+/* The once-a-second turn: this process's connects past their deadline,
+ * refusals held for an attempt that never went on, and the deadlines other
+ * processes left in the slots (blocked for good, or killed). */
+static void tick(const struct cb_runtime *rt, int64_t coarse_ms)
+{
+	(void)coarse_ms;
+	CB_INSIDE(inside);
+	int64_t now = cb_now_ms();
+	uint64_t token;
+	struct cb_pending p;
+	for (int fd = cb_inflight_next(0, ~0u); fd >= 0;
+	     fd = cb_inflight_next((unsigned int)fd + 1, ~0u))
+		if (cb_inflight_peek(fd, &token, &p))
+			judge_overdue(fd, token, &p, now);
+	cb_attempt_commit_expired(now);
+	for (uint32_t i = 0; rt && i < rt->n; i++)
+		cb_guard_reap(&rt->breakers[i]);
+}
+
+static void forget_in_child(void)
+{
+	cb_inflight_forget_all();
+	cb_attempt_forget_all();
+}
+
 /* A child after fork() shares the parent's sockets but not its connects:
- * the parent records their outcomes, once. */
+ * the parent records their outcomes, once; refusals it held for a walk
+ * that has not gone on are committed before the fork. */
 void cb_connect_init(void)
 {
-	cb_process_on_fork(NULL, NULL, cb_inflight_forget_all);
+	cb_process_on_fork(cb_attempt_commit_waiting, NULL, forget_in_child);
+	cb_runtime_on_tick(tick);
 }
 
 /* Connects still in flight when the process exits are judged now, or
- * never: their sockets close with the process. */
+ * never: their sockets close with the process. Then the refusals still
+ * held: the attempt ended with the process. */
 void cb_connect_fini(void)
 {
-	if (!cb_process_in_vfork_child())
-		cb_follow_settle_at_exit();
+	if (cb_process_in_vfork_child())
+		return;
+	CB_INSIDE(inside);
+	cb_follow_settle_at_exit();
+	cb_attempt_commit_all();
 }

@@ -176,6 +176,45 @@ static void leases_clear(struct cb_slot *s)
 		atomic_store_explicit(&s->leases[i], 0, memory_order_release);
 }
 
+/* ---- deadlines of pending connects ---- */
+
+int32_t cb_breaker_due_register(struct cb_slot *s, uint32_t pid, int64_t deadline_ms,
+                                uint64_t *word)
+{
+	uint64_t mine = (uint64_t)(pid & LEASE_PID_MASK) << LEASE_PID_SHIFT |
+	                ((uint64_t)deadline_ms & LEASE_DEADLINE_MASK);
+	for (int32_t i = 0; i < CB_DUE_ENTRIES; i++) {
+		uint64_t seen = 0;
+		if (atomic_compare_exchange_strong_explicit(&s->due[i], &seen, mine,
+		                                            memory_order_acq_rel, RELAXED)) {
+			*word = mine;
+			return i;
+		}
+	}
+	return -1;
+}
+
+bool cb_breaker_due_release(struct cb_slot *s, int32_t i, uint64_t word)
+{
+	if (i < 0 || i >= CB_DUE_ENTRIES)
+		return true;
+	return atomic_compare_exchange_strong_explicit(&s->due[i], &word, 0, memory_order_acq_rel,
+	                                               RELAXED);
+}
+
+uint32_t cb_breaker_due_take_expired(struct cb_slot *s, int64_t now_ms)
+{
+	uint32_t n = 0;
+	for (int32_t i = 0; i < CB_DUE_ENTRIES; i++) {
+		uint64_t v = atomic_load_explicit(&s->due[i], RELAXED);
+		if (v != 0 && lease_deadline(v) <= (uint64_t)now_ms &&
+		    atomic_compare_exchange_strong_explicit(&s->due[i], &v, 0, memory_order_acq_rel,
+		                                            RELAXED))
+			n++;
+	}
+	return n;
+}
+
 /* ---- sliding window ---- */
 
 struct window_sums {
@@ -538,6 +577,11 @@ void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
 			close_after_probes(s, c, w, tr);
 		}
 	}
+}
+
+void cb_breaker_release(struct cb_slot *s, const struct cb_ticket *t)
+{
+	lease_release(s, t);
 }
 
 void cb_breaker_force(struct cb_slot *s, enum cb_state to, const struct cb_env *env,

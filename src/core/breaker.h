@@ -68,6 +68,10 @@ void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
                        const struct cb_env *env, const struct cb_ticket *t, enum cb_outcome o,
                        const struct cb_failure *f, struct cb_transition *tr);
 
+/* Gives back the ticket's probe permit without recording anything: its
+ * call was counted by someone else (cb_breaker_due_take_expired). */
+void cb_breaker_release(struct cb_slot *s, const struct cb_ticket *t);
+
 /* How long a half-open probe permit lasts before anyone may reclaim it:
  * connect_timeout when set (a connect is judged by then), else
  * CB_LEASE_DEFAULT_MS. A probe still running after that (a long curl
@@ -75,6 +79,20 @@ void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
  * never sticking half-open when a prober dies or never reports. */
 #define CB_LEASE_DEFAULT_MS 30000
 uint64_t cb_breaker_lease_ms(const struct cb_breaker_config *c);
+
+/* Deadlines of pending connects, shared by every process on the slot, so
+ * that a connect still pending past connect_timeout counts as a timeout
+ * failure even when its own process never looks again (blocked in poll,
+ * or killed). register() returns the entry's index (-1: all taken, the
+ * process then judges alone) and its word; release() gives it back and
+ * says whether the owner still records the outcome (false: someone took
+ * it as a timeout already); take_expired() takes the entries past their
+ * deadline and returns how many, each a timeout failure for the caller to
+ * record. Exactly one of owner and taker records each connect. */
+int32_t cb_breaker_due_register(struct cb_slot *s, uint32_t pid, int64_t deadline_ms,
+                                uint64_t *word);
+bool cb_breaker_due_release(struct cb_slot *s, int32_t i, uint64_t word);
+uint32_t cb_breaker_due_take_expired(struct cb_slot *s, int64_t now_ms);
 
 /* Operator actions: forced_open or disabled; reset (closed, counters
  * cleared). */

@@ -68,12 +68,43 @@ static void announce(struct cb_store *st, const char *name, struct cb_transition
 	cb_store_push_event(st, &ev);
 }
 
+/* Connects of any process still pending past their deadline: each a
+ * timeout failure, counted in the state the breaker is in now. */
+static void reap(const struct cb_breaker_rt *b, const struct cb_env *now)
+{
+	uint32_t n = cb_breaker_due_take_expired(b->slot, now->now_ms);
+	struct cb_env with_wall = *now;
+	const struct cb_env *env = &with_wall;
+	if (n && !with_wall.wall_ms)
+		with_wall.wall_ms = cb_wall_ms(); /* for last_failure */
+	for (uint32_t i = 0; i < n; i++) {
+		struct cb_ticket t = {
+		        .state_word = atomic_load_explicit(&b->slot->state, memory_order_acquire),
+		        .start_ms = env->now_ms,
+		        .lease = -1};
+		struct cb_failure f = {CB_ERROR(CB_ERR_ERRNO, ETIMEDOUT), NULL};
+		struct cb_transition tr;
+		cb_breaker_record(b->slot, b->cfg, env, &t, CB_OUTCOME_FAILURE, &f, &tr);
+		if (tr.happened)
+			announce(b->rt->store, b->cfg->name, &tr, env);
+	}
+}
+
+void cb_guard_reap(const struct cb_breaker_rt *b)
+{
+	CB_KEEP_ERRNO;
+	struct cb_env env;
+	cb_guard_env(&env, false);
+	reap(b, &env);
+}
+
 bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 {
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
 	cb_guard_env(&env, false);
+	reap(b, &env);
 	memset(&tr, 0, sizeof(tr));
 	g->b = b;
 	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
@@ -95,6 +126,11 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
 		announce(g->b->rt->store, g->b->cfg->name, &tr, &env);
+}
+
+void cb_guard_end_uncounted(struct cb_guard *g)
+{
+	cb_breaker_release(g->b->slot, &g->ticket);
 }
 
 bool cb_guard_peek(const struct cb_breaker_rt *b)

@@ -22,6 +22,13 @@ struct cb_guard {
 };
 bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g);
 void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure *f);
+/* Ends a guard whose call someone else counted (cb_guard_reap). */
+void cb_guard_end_uncounted(struct cb_guard *g);
+
+/* Counts the connects, of any process, that are still pending past their
+ * deadline (cb_breaker_due_*) as timeout failures. begin() does it first;
+ * the once-a-second tick does it for every breaker. */
+void cb_guard_reap(const struct cb_breaker_rt *b);
 
 /* For a connection made inside a transfer that already holds a guard for
  * the same breaker: true unless the breaker is open or forced open now.

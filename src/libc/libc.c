@@ -84,6 +84,22 @@ static int fallback_getsockopt(int fd, int level, int name, void *val, socklen_t
 	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
 }
 
+static int fallback_shutdown(int fd, int how)
+{
+	return (int)syscall(SYS_shutdown, fd, how);
+}
+
+static ssize_t fallback_sendto(int fd, const void *buf, size_t n, int flags,
+                               const struct sockaddr *addr, socklen_t len)
+{
+	return syscall(SYS_sendto, fd, buf, n, flags, addr, len);
+}
+
+static ssize_t fallback_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	return syscall(SYS_sendmsg, fd, msg, flags);
+}
+
 static int fallback_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                                 struct addrinfo **res)
 {

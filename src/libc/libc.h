@@ -28,6 +28,12 @@
 	X(int, dup3, (int oldfd, int newfd, int flags), (oldfd, newfd, flags))                     \
 	X(int, getsockopt, (int fd, int level, int name, void *val, socklen_t *len),               \
 	  (fd, level, name, val, len))                                                             \
+	X(int, shutdown, (int fd, int how), (fd, how))                                             \
+	X(ssize_t, sendto,                                                                         \
+	  (int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,              \
+	   socklen_t len),                                                                         \
+	  (fd, buf, n, flags, addr, len))                                                          \
+	X(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags), (fd, msg, flags))       \
 	X(int, getaddrinfo,                                                                        \
 	  (const char *node, const char *service, const struct addrinfo *hints,                    \
 	   struct addrinfo **res),                                                                 \

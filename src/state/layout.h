@@ -22,7 +22,7 @@
 
 /* "CBRKSTAT" read as a little-endian uint64 (the file never leaves the host). */
 #define CB_STORE_MAGIC        0x544154534b524243ULL
-#define CB_STORE_VERSION      2   /* 2: slots found by the FNV-1a-64 of the name, folded */
+#define CB_STORE_VERSION      3 /* 2: slots found by the FNV-1a-64 of the name, folded; 3: due[] */
 #define CB_STORE_RING         256 /* transitions kept for `cbreaker events` */
 #define CB_STORE_MIN_CAPACITY 256
 #define CB_STORE_MAX_CAPACITY 65536 /* ~80 MB of slots: beyond any sane configuration */

@@ -33,6 +33,7 @@ enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
 #define CB_ERROR_VALUE(e)     ((int)((e)&0xffff))
 
 #define CB_WINDOW_BUCKETS 20
+#define CB_DUE_ENTRIES    8 /* pending connects with a deadline, per breaker, host-wide */
 
 /* Each word is epoch << 32 | count: a bucket whose epoch is not the current
  * one is stale and is restarted by whoever records into it first. */
@@ -74,6 +75,10 @@ struct cb_slot {
 
 	/* Half-open probe permits: pid << 42 | deadline_ms (monotonic), 0 = free. */
 	_Atomic uint64_t leases[CB_PROBE_LEASES];
+	/* Connects pending with a connect_timeout, as pid << 42 | deadline_ms,
+	 * 0 = free: one past its deadline is counted by whoever sees it first
+	 * (core/breaker.h, cb_breaker_due_*). */
+	_Atomic uint64_t due[CB_DUE_ENTRIES];
 
 	struct cb_window_bucket window[CB_WINDOW_BUCKETS];
 };

@@ -6,7 +6,10 @@
  *       another /16, like most unrelated traffic);
  *   (c) shim loaded, destination whose breaker is open: rejected without
  *       connecting (the socket was made by socket(), so its type is known
- *       without a system call).
+ *       without a system call);
+ *   (d) non-blocking sockets, socket() + connect() + close() each: the
+ *       kernel's refusal of a closed port without the shim, and the shim's
+ *       rejection made to look like it (EINPROGRESS, shut down, recorded).
  * (a) runs in this process; (b) and (c) in a copy of it re-executed with the
  * library preloaded and a configuration of its own. Then the user-space
  * instructions (b) adds to (a), counted by callgrind (deterministic) as the
@@ -105,6 +108,26 @@ static double measure(connect_fn fn, int port, int host, int expect)
 	return per[ROUNDS / 2];
 }
 
+/* Median over rounds of ns per socket + non-blocking connect + close. */
+static double measure_nonblocking(int port)
+{
+	struct sockaddr_in a = loopback(port);
+	double per[ROUNDS];
+	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = now_ns();
+		for (int i = 0; i < PER_ROUND / 4; i++) {
+			int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) != -1 ||
+			    errno != EINPROGRESS)
+				die("unexpected non-blocking connect result");
+			close(s);
+		}
+		per[r] = (now_ns() - t0) / (PER_ROUND / 4);
+	}
+	qsort(per, ROUNDS, sizeof(per[0]), cmp_double);
+	return per[ROUNDS / 2];
+}
+
 /* libc's own connect, even with the shim preloaded in front of it. */
 static connect_fn libc_connect(void)
 {
@@ -133,9 +156,9 @@ static int child(int argc, char **argv)
 	struct sockaddr_in a = loopback(open);
 	connect(s, (struct sockaddr *)&a, sizeof(a));
 	close(s);
-	printf("%.1f %.1f %.1f\n", measure(connect, unmatched, NEAR_MISS, ECONNREFUSED),
+	printf("%.1f %.1f %.1f %.1f\n", measure(connect, unmatched, NEAR_MISS, ECONNREFUSED),
 	       measure(connect, unmatched, FAR_MISS, ECONNREFUSED),
-	       measure(connect, open, 0, EHOSTUNREACH));
+	       measure(connect, open, 0, EHOSTUNREACH), measure_nonblocking(open));
 	return 0;
 }
 
@@ -206,9 +229,10 @@ int main(int argc, char **argv)
 	snprintf(ports[1], sizeof(ports[1]), "%d", open);
 	char *timeargs[] = {"time", ports[0], ports[1], ">", NULL};
 	run_child(self, argv[1], cfg, timeargs, out, "");
-	double bnear = 0, bfar = 0, c = 0;
+	double bnear = 0, bfar = 0, c = 0, dshim = 0;
+	double dplain = measure_nonblocking(unmatched);
 	f = fopen(out, "r");
-	if (!f || fscanf(f, "%lf %lf %lf", &bnear, &bfar, &c) != 3)
+	if (!f || fscanf(f, "%lf %lf %lf %lf", &bnear, &bfar, &c, &dshim) != 4)
 		die("no result from the child");
 	fclose(f);
 	double plain2 = measure(connect, unmatched, NEAR_MISS, ECONNREFUSED);
@@ -249,6 +273,10 @@ int main(int argc, char **argv)
 	       bfar / plain);
 	printf("  %-46s %10.1f %9.2f%%\n", "(c) shim, breaker open: rejected", c,
 	       100.0 * c / plain);
+	printf("  %-46s %10.1f %9.2fx\n", "(d) no shim, non-blocking, kernel refusal", dplain, 1.0);
+	printf("  %-46s %10.1f %9.2fx\n", "(d) shim, non-blocking, rejected as refused", dshim,
+	       dshim / dplain);
+	printf("  %-46s\n", "    (d) is socket() + connect() + close() per call");
 	if (extra[0] >= 0 && extra[1] >= 0)
 		printf("  user-space instructions added by the shim to (b) (callgrind): "
 		       "near miss %.0f, far miss %.0f per call\n",

@@ -65,3 +65,26 @@ max_ms() {
 opened() {
 	grep -q "svc: closed -> open" "$1"
 }
+
+# private_hosts LINE... - re-runs the calling test in a private mount
+# namespace whose /etc/hosts holds LINEs (the machine's is untouched);
+# call it before sourcing lib.sh. Skips without root or unshare.
+private_hosts() {
+	if [ -z "${CB_PRIVATE_HOSTS:-}" ]; then
+		if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
+			echo "SKIP: needs root and unshare for a private /etc/hosts" >&2
+			exit 77
+		fi
+		exec unshare -m env CB_PRIVATE_HOSTS=1 sh "$0"
+	fi
+	printf '%s\n' "$@" >"$T/hosts"
+	mount --bind "$T/hosts" /etc/hosts
+	trap 'umount /etc/hosts 2>/dev/null || true; cb_cleanup' EXIT
+}
+
+# breaker_field CFG FIELD - svc's FIELD from `cbreaker status --json`.
+breaker_field() {
+	"$TOOL" -c "$1" status --json | python3 -c 'import json, sys
+b = [b for b in json.load(sys.stdin)["breakers"] if b["name"] == "svc"][0]
+print(b[sys.argv[1]])' "$2"
+}

@@ -184,6 +184,38 @@ int cb_libc_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	return 0;
 }
 
+/* shutdown of an unconnected fake socket says ENOTCONN, as the kernel's. */
+int cb_libc_shutdown(int fd, int how)
+{
+	if (!lookup(fd))
+		return REAL(shutdown)(fd, how);
+	struct fake_sock *s = open_sock(fd);
+	if (!s)
+		return -1;
+	if (s->tcp_state == FAKE_TCP_CLOSE || s->tcp_state == 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return 0;
+}
+
+/* A Fast Open send opens like connect() (its scripted answer); the data
+ * counts as sent. */
+ssize_t cb_libc_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+                       socklen_t len)
+{
+	if (!lookup(fd))
+		return REAL(sendto)(fd, buf, n, flags, addr, len);
+	return cb_libc_connect(fd, addr, len) == 0 ? (ssize_t)n : -1;
+}
+
+ssize_t cb_libc_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!lookup(fd))
+		return REAL(sendmsg)(fd, msg, flags);
+	return cb_libc_connect(fd, msg->msg_name, msg->msg_namelen) == 0 ? 1 : -1;
+}
+
 /* The resolver and dlopen are not the connect policy's: they fail softly. */
 int cb_libc_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                         struct addrinfo **res)
