@@ -36,6 +36,7 @@ LAYERS    = base libc match config state core connect curl control shim
 CORE_SRC  = $(foreach d,$(filter-out shim,$(LAYERS)),$(wildcard src/$(d)/*.c))
 SHIM_SRC  = $(wildcard src/shim/*.c)
 SRC_H     = $(wildcard src/*/*.h)
+SRC_DEF   = $(wildcard src/*/*.def)
 TOOL_SRC  = $(wildcard tools/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 HELP_SRC  = $(wildcard tests/helpers/*.c)
@@ -59,11 +60,11 @@ TOOL = $(BUILD)/cbreaker
 .PHONY: all check check-run unit integration bench fuzz demo install uninstall deps lint format clean
 all: $(LIB) $(TOOL)
 
-$(BUILD)/pic/%.o: %.c $(SRC_H)
+$(BUILD)/pic/%.o: %.c $(SRC_H) $(SRC_DEF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/san/%.o: %.c $(SRC_H) $(wildcard tools/*.h)
+$(BUILD)/san/%.o: %.c $(SRC_H) $(SRC_DEF) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
 
@@ -123,7 +124,7 @@ bench: all $(BENCH_BIN) $(HELP_BIN)
 # libFuzzer targets (clang): each runs FUZZ_SECONDS on a corpus kept in
 # $(BUILD)/fuzz, seeded with the example configurations.
 FUZZ_SECONDS ?= 30
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(SRC_H)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(SRC_H) $(SRC_DEF)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(PKG_CFLAGS) \
 	  -DCB_DEFAULT_CONFIG='"/nonexistent"' -o $@ $< $(CORE_SRC) $(INIH_LIBS) -ldl -pthread

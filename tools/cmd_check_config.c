@@ -1,7 +1,6 @@
 /* cmd_check_config.c - `cbreaker check-config [-c FILE]`: loads the
  * configuration exactly as the shim does and prints either every error
  * ("file:line: message", exit 1) or one line per breaker (exit 0). */
-#include <inttypes.h>
 #include <stdio.h>
 
 #include "commands.h"
@@ -9,19 +8,27 @@
 
 #include "options.h"
 
+/* The keys a summary line shows after the hosts, names and values as the
+ * configuration writes them; open_timeout_max follows open_timeout as
+ * "(up to ...)" when it differs. */
+static const int summary[] = {CB_KEY_FAILURE_THRESHOLD, CB_KEY_FAILURE_RATE, CB_KEY_OPEN_TIMEOUT,
+                              CB_KEY_SCOPE, CB_KEY_MODE};
+
 static void print_breaker(const struct cb_breaker_config *b)
 {
-	char open[32], open_max[32];
+	char value[CB_DIAG_LEN];
 
-	cb_value_format_duration(b->open_timeout_ms, open, sizeof(open));
-	cb_value_format_duration(b->open_timeout_max_ms, open_max, sizeof(open_max));
-	printf("%s: hosts %s; failure_threshold %" PRIu32 ", failure_rate %" PRIu32
-	       "%%, open_timeout %s",
-	       b->name, b->hosts, b->failure_threshold, b->failure_rate, open);
-	if (b->open_timeout_max_ms != b->open_timeout_ms)
-		printf(" (up to %s)", open_max);
-	printf(", scope %s, mode %s\n", b->scope == CB_SCOPE_ENDPOINT ? "endpoint" : "service",
-	       b->mode == CB_MODE_OBSERVE ? "observe" : "enforce");
+	printf("%s: hosts %s;", b->name, b->hosts);
+	for (size_t i = 0; i < sizeof(summary) / sizeof(summary[0]); i++) {
+		cb_keys_breaker_format(b, summary[i], value, sizeof(value));
+		printf("%s %s %s", i ? "," : "", cb_keys_breaker_name(summary[i]), value);
+		if (summary[i] == CB_KEY_OPEN_TIMEOUT &&
+		    b->open_timeout_max_ms != b->open_timeout_ms) {
+			cb_keys_breaker_format(b, CB_KEY_OPEN_TIMEOUT_MAX, value, sizeof(value));
+			printf(" (up to %s)", value);
+		}
+	}
+	printf("\n");
 }
 
 int cb_cmd_check_config(int argc, char **argv)

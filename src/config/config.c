@@ -48,9 +48,10 @@ struct loader {
 	FILE *file;
 	struct cb_diag *diag;
 	struct cb_config *cfg;
-	size_t cap;                /* room in cfg->breakers and seen */
-	struct breaker_seen *seen; /* per breaker */
-	struct breaker_seen dseen; /* [defaults] */
+	size_t cap;                       /* room in cfg->breakers and seen */
+	struct breaker_seen *seen;        /* per breaker */
+	struct breaker_seen dseen;        /* [defaults] */
+	struct cb_breaker_config builtin; /* keys.def's defaults, parsed once per load */
 	struct cb_breaker_config defaults;
 	int gline[CB_GKEY_COUNT]; /* [global] keys: where set */
 	int global_line, defaults_line;
@@ -239,7 +240,7 @@ static bool add_breaker(struct loader *l, const char *name, size_t len)
 		l->cap = cap;
 	}
 	struct cb_breaker_config *b = &cfg->breakers[cfg->n_breakers];
-	cb_keys_breaker_defaults(b);
+	memcpy(b, &l->builtin, sizeof(*b));
 	memcpy(b->name, name, len);
 	b->name[len] = '\0';
 	b->line = l->lineno;
@@ -621,7 +622,8 @@ struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 	if (!realpath(l.path, l.cfg->real_path))
 		snprintf(l.cfg->real_path, sizeof(l.cfg->real_path), "%s", l.path);
 	cb_keys_global_defaults(&l.cfg->global);
-	cb_keys_breaker_defaults(&l.defaults);
+	cb_keys_breaker_defaults(&l.builtin);
+	memcpy(&l.defaults, &l.builtin, sizeof(l.defaults));
 	cb_nameset_init(&l.names);
 	cb_nameset_init(&l.patterns);
 

@@ -1,5 +1,6 @@
-/* config.h - the INI configuration (README "Configuration"): load, validate, free.
- * Loading is all-or-nothing: any error yields no configuration at all. */
+/* config.h - the INI configuration (README "Configuration"): load,
+ * validate, free. Loading is all-or-nothing: any error yields no
+ * configuration at all. The keys themselves are listed in keys.def. */
 #ifndef CB_CONFIG_H
 #define CB_CONFIG_H
 
@@ -10,10 +11,12 @@
 #include <sys/types.h>
 
 #include "base/base.h"
+#include "config/keys.h"
 #include "config/value.h"
 
 struct cb_matcher;
 
+/* In the order of their words in keys.def: a WORD key stores the index. */
 enum cb_mode { CB_MODE_ENFORCE, CB_MODE_OBSERVE };
 enum cb_scope { CB_SCOPE_SERVICE, CB_SCOPE_ENDPOINT };
 enum cb_log_dest { CB_LOG_TO_STDERR, CB_LOG_TO_SYSLOG, CB_LOG_TO_OFF, CB_LOG_TO_FILE };
@@ -41,31 +44,13 @@ struct cb_code_set {
 
 #define CB_PROBE_LEASES 32 /* upper bound of half_open_max_calls */
 
+/* One breaker's keys: a field per line of keys.def, named and typed there. */
 struct cb_breaker_config {
 	char name[CB_NAME_MAX];
-	char *hosts;                /* the `hosts` value as written, for display */
-	int line;                   /* line of the section header */
-	uint32_t failure_threshold; /* 0 = off */
-	uint32_t failure_rate;      /* percent, 0 = off */
-	uint32_t min_calls;
-	uint64_t window_ms;
-	uint64_t slow_call_ms;   /* 0 = off */
-	uint32_t slow_call_rate; /* percent, 0 = off */
-	uint64_t open_timeout_ms;
-	uint64_t open_timeout_max_ms;
-	double backoff_multiplier;    /* >= 1 */
-	uint32_t jitter;              /* percent, 0..100 */
-	uint32_t half_open_max_calls; /* 1..CB_PROBE_LEASES */
-	uint32_t success_threshold;   /* >= 1 */
-	uint64_t connect_timeout_ms;  /* 0 = off */
-	struct cb_errno_set failure_errors;
-	int reject_errno;
-	struct cb_http_set http_failure_status; /* empty for `none` */
-	struct cb_code_set curl_failure_codes;
-	enum cb_scope scope;
-	bool retry_after_honor;
-	uint32_t max_connections; /* 0 = none */
-	enum cb_mode mode;        /* the global mode unless the section sets it */
+	int line; /* line of the section header */
+#define CB_BREAKER_KEY(id, name, kind, type, field, dflt, bounds) type field;
+#include "config/keys.def"
+#undef CB_BREAKER_KEY
 };
 
 struct cb_global_config {

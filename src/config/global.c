@@ -1,6 +1,6 @@
-/* config_global.c - the [global] keys (SPEC section 3): where the state,
- * socket and log go, the global mode, and the permissions of the shared
- * files. */
+/* global.c - the values of the [global] keys (README "[global]"): where
+ * the state, socket and log go, the global mode, and the permissions of the
+ * shared files. One cb_global_<key> per key of keys.def. */
 #include <errno.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -10,25 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config/keys.h"
+#include "config/config.h"
+#include "config/global.h"
 #include "config/value.h"
 
 /* getgrnam_r buffer bounds: glibc suggests its own size; big group files
  * (thousands of members) need more, which the loop grows to at most this. */
 #define GROUP_BUF_FIRST 16384
 #define GROUP_BUF_MAX   (1024 * 1024)
-
-static const char *const gkey_names[CB_GKEY_COUNT] = {
-        [CB_GKEY_STATE_FILE] = "state_file",
-        [CB_GKEY_SOCKET] = "socket",
-        [CB_GKEY_LOG] = "log",
-        [CB_GKEY_LOG_LEVEL] = "log_level",
-        [CB_GKEY_MODE] = "mode",
-        [CB_GKEY_DEEPBIND] = "deepbind",
-        [CB_GKEY_DISCOVER] = "discover",
-        [CB_GKEY_STATE_GROUP] = "state_group",
-        [CB_GKEY_STATE_MODE] = "state_mode",
-};
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -41,26 +30,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-int cb_keys_global_find(const char *name)
-{
-	for (int k = 0; k < CB_GKEY_COUNT; k++)
-		if (strcmp(gkey_names[k], name) == 0)
-			return k;
-	return -1;
-}
-
-void cb_keys_global_defaults(struct cb_global_config *g)
-{
-	memset(g, 0, sizeof(*g));
-	g->state_file_kind = CB_PATH_AUTO;
-	g->socket_kind = CB_PATH_AUTO;
-	g->log_dest = CB_LOG_TO_STDERR;
-	g->log_level = CB_LOG_INFO;
-	g->mode = CB_MODE_ENFORCE;
-	g->deepbind_strip = true;
-	g->state_mode = 0600;
 }
 
 /* `auto`, the word meaning "nowhere", or an absolute path. Relative paths
@@ -86,7 +55,7 @@ static int parse_place(const char *value, const char *nowhere, enum cb_path_kind
 	return 0;
 }
 
-static int parse_log(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+int cb_global_log(struct cb_global_config *g, const char *value, char *err, size_t errlen)
 {
 	static const char *const words[] = {"stderr", "syslog", "off", NULL};
 	static const enum cb_log_dest dests[] = {CB_LOG_TO_STDERR, CB_LOG_TO_SYSLOG, CB_LOG_TO_OFF};
@@ -108,7 +77,7 @@ static int parse_log(struct cb_global_config *g, const char *value, char *err, s
 
 /* A group name (resolved now, so a typo is caught by check-config) or a
  * numeric gid (taken as is: the group may exist only where it runs). */
-static int parse_group(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+int cb_global_state_group(struct cb_global_config *g, const char *value, char *err, size_t errlen)
 {
 	uint64_t gid;
 	char ignored[8];
@@ -148,7 +117,7 @@ static int parse_group(struct cb_global_config *g, const char *value, char *err,
 /* Octal permission bits, as chmod takes them. The owner must keep read and
  * write (every process maps the file read-write), and nobody else may
  * write: anyone who can write the state can open every breaker. */
-static int parse_mode(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+int cb_global_state_mode(struct cb_global_config *g, const char *value, char *err, size_t errlen)
 {
 	unsigned m = 0;
 	size_t n = strlen(value);
@@ -170,51 +139,60 @@ static int parse_mode(struct cb_global_config *g, const char *value, char *err, 
 	return 0;
 }
 
-int cb_keys_global_parse(struct cb_global_config *g, int key, const char *value, char *err,
-                         size_t errlen)
+int cb_global_state_file(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+{
+	return parse_place(value, "none", &g->state_file_kind, g->state_file, err, errlen);
+}
+
+int cb_global_socket(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+{
+	return parse_place(value, "off", &g->socket_kind, g->socket, err, errlen);
+}
+
+int cb_global_log_level(struct cb_global_config *g, const char *value, char *err, size_t errlen)
 {
 	static const char *const levels[] = {"error", "warn", "info", "debug", NULL};
+	unsigned index;
+
+	if (cb_value_word(value, levels, &index, err, errlen) < 0)
+		return -1;
+	g->log_level = (enum cb_log_level)index;
+	return 0;
+}
+
+int cb_global_mode(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+{
 	static const char *const modes[] = {"enforce", "observe", NULL};
+	unsigned index;
+
+	if (cb_value_word(value, modes, &index, err, errlen) < 0)
+		return -1;
+	g->mode = (enum cb_mode)index;
+	return 0;
+}
+
+int cb_global_deepbind(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+{
 	static const char *const deepbind[] = {"strip", "keep", NULL};
 	unsigned index;
+
+	if (cb_value_word(value, deepbind, &index, err, errlen) < 0)
+		return -1;
+	g->deepbind_strip = index == 0;
+	return 0;
+}
+
+int cb_global_discover(struct cb_global_config *g, const char *value, char *err, size_t errlen)
+{
 	uint64_t n;
 
-	switch (key) {
-	case CB_GKEY_STATE_FILE:
-		return parse_place(value, "none", &g->state_file_kind, g->state_file, err, errlen);
-	case CB_GKEY_SOCKET:
-		return parse_place(value, "off", &g->socket_kind, g->socket, err, errlen);
-	case CB_GKEY_LOG:
-		return parse_log(g, value, err, errlen);
-	case CB_GKEY_LOG_LEVEL:
-		if (cb_value_word(value, levels, &index, err, errlen) < 0)
-			return -1;
-		g->log_level = (enum cb_log_level)index;
+	if (strcmp(value, "off") == 0) {
+		g->discover = 0;
 		return 0;
-	case CB_GKEY_MODE:
-		if (cb_value_word(value, modes, &index, err, errlen) < 0)
-			return -1;
-		g->mode = (enum cb_mode)index;
-		return 0;
-	case CB_GKEY_DEEPBIND:
-		if (cb_value_word(value, deepbind, &index, err, errlen) < 0)
-			return -1;
-		g->deepbind_strip = index == 0;
-		return 0;
-	case CB_GKEY_DISCOVER:
-		if (strcmp(value, "off") == 0) {
-			g->discover = 0;
-			return 0;
-		}
-		if (cb_value_count(value, 1, CB_DISCOVER_MAX, &n, err, errlen) < 0)
-			return fail(err, errlen, "expected off or a number of destinations 1..%d",
-			            CB_DISCOVER_MAX);
-		g->discover = (uint32_t)n;
-		return 0;
-	case CB_GKEY_STATE_GROUP:
-		return parse_group(g, value, err, errlen);
-	case CB_GKEY_STATE_MODE:
-		return parse_mode(g, value, err, errlen);
 	}
-	return fail(err, errlen, "unknown key");
+	if (cb_value_count(value, 1, CB_DISCOVER_MAX, &n, err, errlen) < 0)
+		return fail(err, errlen, "expected off or a number of destinations 1..%d",
+		            CB_DISCOVER_MAX);
+	g->discover = (uint32_t)n;
+	return 0;
 }

@@ -1,6 +1,7 @@
-/* config_keys.c - the breaker keys (SPEC section 3 table): one table row
- * per key gives its name, the field it fills, its kind of value and range;
- * the built-in defaults live in cb_keys_breaker_defaults. */
+/* keys.c - the keys of keys.def as tables: for a breaker key its field,
+ * kind of value, bounds and default; for a [global] key its parser in
+ * global.c and its default. Defaults go through the same parsers as the
+ * file's values, so a default is checked like anything a user writes. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "config/config.h"
+#include "config/global.h"
 #include "config/keys.h"
 #include "config/value.h"
 
@@ -19,7 +22,7 @@ enum kind {
 	K_NUMBER,    /* double in min..max */
 	K_ERRNOS,    /* struct cb_errno_set */
 	K_ERRNO,     /* int */
-	K_STATUSES,  /* struct cb_http_set */
+	K_STATUSES,  /* struct cb_http_set, codes in min..max */
 	K_CURLCODES, /* struct cb_code_set */
 	K_WORD,      /* enum or bool: the index of the word */
 };
@@ -28,51 +31,39 @@ struct key_def {
 	const char *name;
 	enum kind kind;
 	size_t off, size;
+	const char *dflt; /* NULL: none (keys.def) */
 	uint64_t min, max;
 	const char *const *words;
 };
 
-static const char *const scope_words[] = {"service", "endpoint", NULL};
-static const char *const retry_after_words[] = {"ignore", "honor", NULL};
-static const char *const mode_words[] = {"enforce", "observe", NULL};
-
-#define FIELD(f) offsetof(struct cb_breaker_config, f), sizeof(((struct cb_breaker_config *)0)->f)
+/* The bounds column of keys.def, as initialisers of struct key_def. */
+/* clang-format off */
+#define RANGE(lo, hi) .min = (lo), .max = (hi)
+#define AT_LEAST(lo)  .min = (lo)
+#define WORDS(...)    .words = (const char *const[]){__VA_ARGS__, NULL}
+#define ANY           .min = 0
+/* clang-format on */
 
 static const struct key_def keys[CB_KEY_COUNT] = {
-        [CB_KEY_HOSTS] = {"hosts", K_HOSTS, FIELD(hosts), 0, 0, NULL},
-        [CB_KEY_FAILURE_THRESHOLD] = {"failure_threshold", K_COUNT, FIELD(failure_threshold), 0,
-                                      UINT32_MAX, NULL},
-        [CB_KEY_FAILURE_RATE] = {"failure_rate", K_PERCENT, FIELD(failure_rate), 0, 100, NULL},
-        [CB_KEY_MIN_CALLS] = {"min_calls", K_COUNT, FIELD(min_calls), 1, UINT32_MAX, NULL},
-        [CB_KEY_WINDOW] = {"window", K_DURATION, FIELD(window_ms), 1, 0, NULL},
-        [CB_KEY_SLOW_CALL_DURATION] = {"slow_call_duration", K_DURATION, FIELD(slow_call_ms), 0, 0,
-                                       NULL},
-        [CB_KEY_SLOW_CALL_RATE] = {"slow_call_rate", K_PERCENT, FIELD(slow_call_rate), 0, 100,
-                                   NULL},
-        [CB_KEY_OPEN_TIMEOUT] = {"open_timeout", K_DURATION, FIELD(open_timeout_ms), 1, 0, NULL},
-        [CB_KEY_OPEN_TIMEOUT_MAX] = {"open_timeout_max", K_DURATION, FIELD(open_timeout_max_ms), 1,
-                                     0, NULL},
-        [CB_KEY_BACKOFF_MULTIPLIER] = {"backoff_multiplier", K_NUMBER, FIELD(backoff_multiplier), 1,
-                                       CB_BACKOFF_MAX, NULL},
-        [CB_KEY_JITTER] = {"jitter", K_PERCENT, FIELD(jitter), 0, 100, NULL},
-        [CB_KEY_HALF_OPEN_MAX_CALLS] = {"half_open_max_calls", K_COUNT, FIELD(half_open_max_calls),
-                                        1, CB_PROBE_LEASES, NULL},
-        [CB_KEY_SUCCESS_THRESHOLD] = {"success_threshold", K_COUNT, FIELD(success_threshold), 1,
-                                      UINT32_MAX, NULL},
-        [CB_KEY_CONNECT_TIMEOUT] = {"connect_timeout", K_DURATION, FIELD(connect_timeout_ms), 0, 0,
-                                    NULL},
-        [CB_KEY_FAILURE_ERRORS] = {"failure_errors", K_ERRNOS, FIELD(failure_errors), 0, 0, NULL},
-        [CB_KEY_REJECT_ERRNO] = {"reject_errno", K_ERRNO, FIELD(reject_errno), 0, 0, NULL},
-        [CB_KEY_HTTP_FAILURE_STATUS] = {"http_failure_status", K_STATUSES,
-                                        FIELD(http_failure_status), 100, 599, NULL},
-        [CB_KEY_CURL_FAILURE_CODES] = {"curl_failure_codes", K_CURLCODES, FIELD(curl_failure_codes),
-                                       0, 0, NULL},
-        [CB_KEY_SCOPE] = {"scope", K_WORD, FIELD(scope), 0, 0, scope_words},
-        [CB_KEY_RETRY_AFTER] = {"retry_after", K_WORD, FIELD(retry_after_honor), 0, 0,
-                                retry_after_words},
-        [CB_KEY_MAX_CONNECTIONS] = {"max_connections", K_COUNT, FIELD(max_connections), 0,
-                                    UINT32_MAX, NULL},
-        [CB_KEY_MODE] = {"mode", K_WORD, FIELD(mode), 0, 0, mode_words},
+#define CB_BREAKER_KEY(id, key, kind_, type, field, dflt_, bounds)                                 \
+	[CB_KEY_##id] = {.name = #key,                                                             \
+	                 .kind = K_##kind_,                                                        \
+	                 .off = offsetof(struct cb_breaker_config, field),                         \
+	                 .size = sizeof(((struct cb_breaker_config *)0)->field),                   \
+	                 .dflt = dflt_,                                                            \
+	                 bounds},
+#include "config/keys.def"
+#undef CB_BREAKER_KEY
+};
+
+static const struct {
+	const char *name;
+	const char *dflt; /* NULL: none */
+	int (*parse)(struct cb_global_config *g, const char *value, char *err, size_t errlen);
+} gkeys[CB_GKEY_COUNT] = {
+#define CB_GLOBAL_KEY(id, key, dflt_) [CB_GKEY_##id] = {#key, dflt_, cb_global_##key},
+#include "config/keys.def"
+#undef CB_GLOBAL_KEY
 };
 
 /* Errors that tell a program its connect() did not fail (or not yet), so
@@ -121,34 +112,13 @@ bool cb_keys_breaker_is_list(int key)
 
 void cb_keys_breaker_defaults(struct cb_breaker_config *b)
 {
-	static const int failure_errors[] = {ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH,
-	                                     ECONNRESET};
-	/* Transport trouble only. CURLE_COULDNT_RESOLVE_HOST is left out: a
-	 * name that does not resolve says more about the local resolver or a
-	 * typo than about the service's health. */
-	static const int curl_codes[] = {CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
-	                                 CURLE_SEND_ERROR,      CURLE_RECV_ERROR,
-	                                 CURLE_GOT_NOTHING,     CURLE_SSL_CONNECT_ERROR};
+	char err[CB_DIAG_LEN];
 
 	memset(b, 0, sizeof(*b));
-	b->failure_threshold = 5;
-	b->min_calls = 10;
-	b->window_ms = 60 * 1000;
-	b->open_timeout_ms = 30 * 1000;
-	b->open_timeout_max_ms = b->open_timeout_ms;
-	b->backoff_multiplier = 2;
-	b->half_open_max_calls = 1;
-	b->success_threshold = 2;
-	for (size_t i = 0; i < sizeof(failure_errors) / sizeof(failure_errors[0]); i++)
-		CB_SET_ADD(b->failure_errors, failure_errors[i]);
-	b->reject_errno = ECONNREFUSED;
-	for (unsigned s = 500; s <= 599; s++)
-		CB_SET_ADD(b->http_failure_status, s);
-	for (size_t i = 0; i < sizeof(curl_codes) / sizeof(curl_codes[0]); i++)
-		CB_SET_ADD(b->curl_failure_codes, curl_codes[i]);
-	b->scope = CB_SCOPE_SERVICE;
-	b->retry_after_honor = true;
-	b->mode = CB_MODE_ENFORCE;
+	/* Cannot fail: test_config parses every default of keys.def. */
+	for (int k = 0; k < CB_KEY_COUNT; k++)
+		if (keys[k].dflt)
+			cb_keys_breaker_parse(b, k, keys[k].dflt, false, err, sizeof(err));
 }
 
 /* Stores an unsigned value into a field of 1 (bool), 4 (uint32_t, enum)
@@ -177,9 +147,11 @@ static int parse_errno(const char *s, int *out, char *err, size_t errlen)
 
 /* A list of items, or `none` (on the first line only, alone): calls
  * `add` for each item. */
-static int parse_list(const char *value, bool more, const char *what, void *set,
-                      int (*add)(void *set, const char *item, char *err, size_t errlen), char *err,
-                      size_t errlen)
+static int parse_list(const struct key_def *d, void *set, const char *value, bool more,
+                      const char *what,
+                      int (*add)(const struct key_def *d, void *set, const char *item, char *err,
+                                 size_t errlen),
+                      char *err, size_t errlen)
 {
 	char item[64];
 	const char *p = value;
@@ -194,7 +166,7 @@ static int parse_list(const char *value, bool more, const char *what, void *set,
 			continue;
 		}
 		some = true;
-		if (add(set, item, err, errlen) < 0)
+		if (add(d, set, item, err, errlen) < 0)
 			return -1;
 	}
 	if (none && (some || more))
@@ -202,8 +174,9 @@ static int parse_list(const char *value, bool more, const char *what, void *set,
 	return 0;
 }
 
-static int add_errno(void *set, const char *item, char *err, size_t errlen)
+static int add_errno(const struct key_def *d, void *set, const char *item, char *err, size_t errlen)
 {
+	(void)d;
 	int e = 0;
 	if (parse_errno(item, &e, err, errlen) < 0)
 		return -1;
@@ -211,8 +184,10 @@ static int add_errno(void *set, const char *item, char *err, size_t errlen)
 	return 0;
 }
 
-static int add_curlcode(void *set, const char *item, char *err, size_t errlen)
+static int add_curlcode(const struct key_def *d, void *set, const char *item, char *err,
+                        size_t errlen)
 {
+	(void)d;
 	int c = cb_curlcode_from_name(item);
 	if (c < 0)
 		return fail(err, errlen,
@@ -224,8 +199,9 @@ static int add_curlcode(void *set, const char *item, char *err, size_t errlen)
 	return 0;
 }
 
-/* `404` or `500-599`, within 100..599. */
-static int add_status(void *set, const char *item, char *err, size_t errlen)
+/* `404` or `500-599`, within the key's bounds. */
+static int add_status(const struct key_def *d, void *set, const char *item, char *err,
+                      size_t errlen)
 {
 	char lo_text[8], hi_text[8];
 	const char *dash = strchr(item, '-');
@@ -238,10 +214,11 @@ static int add_status(void *set, const char *item, char *err, size_t errlen)
 		snprintf(lo_text, sizeof(lo_text), "%.*s", (int)(dash - item), item);
 		snprintf(hi_text, sizeof(hi_text), "%s", dash + 1);
 	}
-	if (strlen(item) > 7 || cb_value_count(lo_text, 100, 599, &lo, err, errlen) < 0 ||
-	    cb_value_count(hi_text, 100, 599, &hi, err, errlen) < 0)
-		return fail(err, errlen, "bad HTTP status \"%s\" (codes or ranges within 100..599)",
-		            item);
+	if (strlen(item) > 7 || cb_value_count(lo_text, d->min, d->max, &lo, err, errlen) < 0 ||
+	    cb_value_count(hi_text, d->min, d->max, &hi, err, errlen) < 0)
+		return fail(err, errlen,
+		            "bad HTTP status \"%s\" (codes or ranges within %llu..%llu)", item,
+		            (unsigned long long)d->min, (unsigned long long)d->max);
 	if (lo > hi)
 		return fail(err, errlen, "empty range \"%s\"", item);
 	for (uint64_t s = lo; s <= hi; s++)
@@ -288,11 +265,12 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 		memcpy(field, &x, sizeof(x));
 		return 0;
 	case K_ERRNOS:
-		return parse_list(value, more, "errno name", field, add_errno, err, errlen);
+		return parse_list(d, field, value, more, "errno name", add_errno, err, errlen);
 	case K_CURLCODES:
-		return parse_list(value, more, "CURLcode name", field, add_curlcode, err, errlen);
+		return parse_list(d, field, value, more, "CURLcode name", add_curlcode, err,
+		                  errlen);
 	case K_STATUSES:
-		return parse_list(value, more, "HTTP status", field, add_status, err, errlen);
+		return parse_list(d, field, value, more, "HTTP status", add_status, err, errlen);
 	case K_ERRNO:
 		if (parse_errno(value, &e, err, errlen) < 0)
 			return -1;
@@ -321,4 +299,149 @@ void cb_keys_breaker_inherit(struct cb_breaker_config *dst, const struct cb_brea
 	const struct key_def *d = &keys[key];
 	if (d->kind != K_HOSTS)
 		memcpy((char *)dst + d->off, (const char *)src + d->off, d->size);
+}
+
+/* Reads an unsigned field of 1, 4 or 8 bytes: the inverse of store. */
+static uint64_t load(const void *field, size_t size)
+{
+	if (size == sizeof(bool)) {
+		bool b;
+		memcpy(&b, field, sizeof(b));
+		return b;
+	}
+	if (size == sizeof(uint32_t)) {
+		uint32_t u;
+		memcpy(&u, field, sizeof(u));
+		return u;
+	}
+	uint64_t v;
+	memcpy(&v, field, sizeof(v));
+	return v;
+}
+
+/* Bit v of a set of `size` bytes (struct cb_errno_set and its kin). */
+static bool has(const void *set, size_t size, unsigned v)
+{
+	uint64_t word;
+
+	if (v >= size * 8)
+		return false;
+	memcpy(&word, (const char *)set + v / 64 * sizeof(word), sizeof(word));
+	return word >> (v % 64) & 1;
+}
+
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* Appends to buf, cut to fit and always terminated. */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used = *used + (size_t)n < len ? *used + (size_t)n : len;
+}
+
+/* The members of a set of errno values or CURLcodes, by name; statuses as
+ * codes and lo-hi ranges. `none` for an empty set, as the file writes it. */
+static void format_set(const struct key_def *d, const void *set, char *buf, size_t len,
+                       size_t *used)
+{
+	size_t start = *used;
+	unsigned bits = (unsigned)d->size * 8;
+
+	for (unsigned v = 0; v < bits; v++) {
+		if (!has(set, d->size, v))
+			continue;
+		const char *sep = *used > start ? " " : "";
+		if (d->kind == K_ERRNOS) {
+			append(buf, len, used, "%s%s", sep, cb_errno_name((int)v));
+		} else if (d->kind == K_CURLCODES) {
+			append(buf, len, used, "%s%s", sep, cb_curlcode_name((int)v));
+		} else {
+			unsigned hi = v;
+			while (has(set, d->size, hi + 1))
+				hi++;
+			if (hi == v)
+				append(buf, len, used, "%s%u", sep, v);
+			else
+				append(buf, len, used, "%s%u-%u", sep, v, hi);
+			v = hi;
+		}
+	}
+	if (*used == start)
+		append(buf, len, used, "none");
+}
+
+void cb_keys_breaker_format(const struct cb_breaker_config *b, int key, char *buf, size_t len)
+{
+	const struct key_def *d = &keys[key];
+	const void *field = (const char *)b + d->off;
+	size_t used = 0;
+	const char *text;
+	double x;
+	int e;
+
+	buf[0] = '\0';
+	switch (d->kind) {
+	case K_HOSTS:
+		memcpy(&text, field, sizeof(text));
+		append(buf, len, &used, "%s", text ? text : "");
+		return;
+	case K_COUNT:
+		append(buf, len, &used, "%llu", (unsigned long long)load(field, d->size));
+		return;
+	case K_PERCENT:
+		append(buf, len, &used, "%llu%%", (unsigned long long)load(field, d->size));
+		return;
+	case K_DURATION:
+		cb_value_format_duration(load(field, d->size), buf, len);
+		return;
+	case K_NUMBER:
+		memcpy(&x, field, sizeof(x));
+		append(buf, len, &used, "%g", x);
+		return;
+	case K_ERRNO:
+		memcpy(&e, field, sizeof(e));
+		append(buf, len, &used, "%s", cb_errno_name(e) ? cb_errno_name(e) : "none");
+		return;
+	case K_WORD:
+		append(buf, len, &used, "%s", d->words[load(field, d->size)]);
+		return;
+	case K_ERRNOS:
+	case K_STATUSES:
+	case K_CURLCODES:
+		format_set(d, field, buf, len, &used);
+		return;
+	}
+}
+
+int cb_keys_global_find(const char *name)
+{
+	for (int k = 0; k < CB_GKEY_COUNT; k++)
+		if (strcmp(gkeys[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+void cb_keys_global_defaults(struct cb_global_config *g)
+{
+	char err[CB_DIAG_LEN];
+
+	memset(g, 0, sizeof(*g));
+	/* Cannot fail: test_config parses every default of keys.def. */
+	for (int k = 0; k < CB_GKEY_COUNT; k++)
+		if (gkeys[k].dflt)
+			gkeys[k].parse(g, gkeys[k].dflt, err, sizeof(err));
+}
+
+int cb_keys_global_parse(struct cb_global_config *g, int key, const char *value, char *err,
+                         size_t errlen)
+{
+	return gkeys[key].parse(g, value, err, errlen);
 }

@@ -1,4 +1,4 @@
-/* value.c - value parsers of the configuration (see config_value.h).
+/* value.c - value parsers of the configuration (see value.h).
  * Written by hand rather than with strtoul/strtod: those accept signs,
  * leading spaces, hex and locale-dependent decimal points, all of which
  * would let a typo through as a surprising value. */

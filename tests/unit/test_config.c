@@ -1,8 +1,11 @@
-/* test_config.c - configuration loading (README "Configuration"): every key with its
- * default and a custom value, the value syntaxes and their edge cases,
+/* test_config.c - configuration loading (README "Configuration"): every key
+ * with its default and a custom value, the defaults that the README and
+ * conf/cbreaker.ini document, the value syntaxes and their edge cases,
  * [defaults] inheritance, every class of error with its exact file:line,
  * all-or-nothing loading, the symbolic name tables, and a 10,000-breaker
- * file. Each test writes its file into a private mkdtemp directory. */
+ * file. Each test writes its file into a private mkdtemp directory. The keys
+ * and their defaults come from keys.def, as in the code: no default is
+ * written here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +27,33 @@
 #include <curl/curl.h>
 
 #include "config/config.h"
+#include "config/keys.h"
 #include "config/value.h"
 #include "match/match.h"
+
+/* The keys of keys.def, walked as the code walks them. */
+static const struct key_row {
+	int key;
+	const char *name, *dflt;
+	size_t off, size;
+} breaker_keys[] = {
+#define CB_BREAKER_KEY(id, name, kind, type, field, dflt, bounds)                                  \
+	{CB_KEY_##id, #name, dflt, offsetof(struct cb_breaker_config, field),                      \
+	 sizeof(((struct cb_breaker_config *)0)->field)},
+#include "config/keys.def"
+#undef CB_BREAKER_KEY
+};
+#define N_BREAKER_KEYS (sizeof(breaker_keys) / sizeof(breaker_keys[0]))
+
+static const struct {
+	int key;
+	const char *name, *dflt;
+} global_keys[] = {
+#define CB_GLOBAL_KEY(id, name, dflt) {CB_GKEY_##id, #name, dflt},
+#include "config/keys.def"
+#undef CB_GLOBAL_KEY
+};
+#define N_GLOBAL_KEYS (sizeof(global_keys) / sizeof(global_keys[0]))
 
 static char dir[128];
 static char path[192];
@@ -133,53 +161,263 @@ static void expect_key_error(const char *line, const char *needle)
 	expect_error(text, 3, needle);
 }
 
+/* The built-in defaults, as every breaker starts. */
+static struct cb_breaker_config builtin(void)
+{
+	struct cb_breaker_config b;
+	cb_keys_breaker_defaults(&b);
+	return b;
+}
+
+static bool same_value(const struct cb_breaker_config *a, const struct cb_breaker_config *b,
+                       const struct key_row *row)
+{
+	return memcmp((const char *)a + row->off, (const char *)b + row->off, row->size) == 0;
+}
+
+/* `text`, which `where` documents as the default of row's key, parses to
+ * the built-in default. */
+static void expect_documented_default(const struct key_row *row, const char *text,
+                                      const char *where)
+{
+	struct cb_breaker_config want = builtin(), got = want;
+	char err[CB_DIAG_LEN], shown[CB_DIAG_LEN];
+
+	if (cb_keys_breaker_parse(&got, row->key, text, false, err, sizeof(err)) < 0)
+		fail_msg("%s: %s = %s does not parse: %s", where, row->name, text, err);
+	if (!same_value(&got, &want, row)) {
+		cb_keys_breaker_format(&want, row->key, shown, sizeof(shown));
+		fail_msg("%s documents %s = %s; the built-in default is %s", where, row->name, text,
+		         shown);
+	}
+}
+
+/* The same for a [global] key: parsed over the defaults, it changes none. */
+static void expect_documented_global_default(int key, const char *name, const char *text,
+                                             const char *where)
+{
+	static struct cb_global_config want, got;
+	char err[CB_DIAG_LEN];
+
+	cb_keys_global_defaults(&want);
+	memcpy(&got, &want, sizeof(got));
+	if (cb_keys_global_parse(&got, key, text, err, sizeof(err)) < 0)
+		fail_msg("%s: [global] %s = %s does not parse: %s", where, name, text, err);
+	if (memcmp(&got, &want, sizeof(got)) != 0)
+		fail_msg("%s documents [global] %s = %s, which is not the built-in default "
+		         "(keys.def: %s)",
+		         where, name, text, global_keys[key].dflt);
+}
+
+/* A file of the repository, whole (the unit tests run from its root). */
+static char *read_repo_file(const char *name)
+{
+	FILE *f = fopen(name, "r");
+	if (!f)
+		fail_msg("cannot open %s: run from the repository root, as `make unit` does", name);
+	static char buf[1 << 17];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	assert_true(n < sizeof(buf) - 1);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Cuts text into lines in place; returns how many. */
+static size_t split_lines(char *text, char **lines, size_t max)
+{
+	size_t n = 0;
+	for (char *p = text; *p && n < max;) {
+		lines[n++] = p;
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	return n;
+}
+
 /* ---- values: defaults and custom ---- */
 
-static void test_breaker_with_only_hosts_gets_every_spec_default(void **state)
+static void test_breaker_with_only_hosts_gets_the_built_in_defaults(void **state)
 {
 	(void)state;
 	struct cb_config *cfg = load("[api]\nhosts = api.example.com:443\n");
 	const struct cb_breaker_config *b = breaker(cfg, "api");
+	struct cb_breaker_config want = builtin();
+	char got_text[CB_DIAG_LEN], want_text[CB_DIAG_LEN];
 
 	assert_string_equal(b->hosts, "api.example.com:443");
 	assert_int_equal(b->line, 1);
-	assert_int_equal(b->failure_threshold, 5);
-	assert_int_equal(b->failure_rate, 0);
-	assert_int_equal(b->min_calls, 10);
-	assert_int_equal(b->window_ms, 60000);
-	assert_int_equal(b->slow_call_ms, 0);
-	assert_int_equal(b->slow_call_rate, 0);
-	assert_int_equal(b->open_timeout_ms, 30000);
-	assert_int_equal(b->open_timeout_max_ms, 30000);
-	assert_true(b->backoff_multiplier == 2.0);
-	assert_int_equal(b->jitter, 0);
-	assert_int_equal(b->half_open_max_calls, 1);
-	assert_int_equal(b->success_threshold, 2);
-	assert_int_equal(b->connect_timeout_ms, 0);
-	int failure_errors[] = {ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ECONNRESET};
-	for (int e = 0; e < 256; e++) {
-		bool want = false;
-		for (size_t i = 0; i < sizeof(failure_errors) / sizeof(failure_errors[0]); i++)
-			want |= e == failure_errors[i];
-		assert_int_equal(CB_SET_HAS(b->failure_errors, e), want);
+	for (size_t i = 0; i < N_BREAKER_KEYS; i++) {
+		const struct key_row *row = &breaker_keys[i];
+		if (!row->dflt)
+			continue; /* hosts, and the two that follow other values */
+		if (!same_value(b, &want, row)) {
+			cb_keys_breaker_format(b, row->key, got_text, sizeof(got_text));
+			cb_keys_breaker_format(&want, row->key, want_text, sizeof(want_text));
+			fail_msg("%s = %s, the default is %s", row->name, got_text, want_text);
+		}
 	}
-	assert_int_equal(b->reject_errno, ECONNREFUSED);
-	for (int s = 0; s < 640; s++)
-		assert_int_equal(CB_SET_HAS(b->http_failure_status, s), s >= 500 && s <= 599);
-	int codes[] = {CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR,
-	               CURLE_RECV_ERROR,      CURLE_GOT_NOTHING,        CURLE_SSL_CONNECT_ERROR};
-	for (int c = 0; c < 128; c++) {
-		bool want = false;
-		for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-			want |= c == codes[i];
-		assert_int_equal(CB_SET_HAS(b->curl_failure_codes, c), want);
-	}
-	assert_false(CB_SET_HAS(b->curl_failure_codes, CURLE_COULDNT_RESOLVE_HOST));
-	assert_int_equal(b->scope, CB_SCOPE_SERVICE);
-	assert_true(b->retry_after_honor);
-	assert_int_equal(b->max_connections, 0);
-	assert_int_equal(b->mode, CB_MODE_ENFORCE);
+	assert_int_equal(b->open_timeout_max_ms, b->open_timeout_ms);
+	assert_int_equal(b->mode, cfg->global.mode);
 	cb_config_free(cfg);
+}
+
+static void test_every_default_parses_and_formats_back_to_itself(void **state)
+{
+	(void)state;
+	struct cb_breaker_config want = builtin();
+	char err[CB_DIAG_LEN], text[CB_DIAG_LEN];
+
+	for (size_t i = 0; i < N_BREAKER_KEYS; i++) {
+		const struct key_row *row = &breaker_keys[i];
+		if (!row->dflt)
+			continue;
+		struct cb_breaker_config b;
+		memset(&b, 0, sizeof(b));
+		if (cb_keys_breaker_parse(&b, row->key, row->dflt, false, err, sizeof(err)) < 0)
+			fail_msg("keys.def: %s = %s: %s", row->name, row->dflt, err);
+		cb_keys_breaker_format(&want, row->key, text, sizeof(text));
+		memset(&b, 0, sizeof(b));
+		if (cb_keys_breaker_parse(&b, row->key, text, false, err, sizeof(err)) < 0)
+			fail_msg("%s formatted as \"%s\", which does not parse: %s", row->name,
+			         text, err);
+		if (!same_value(&b, &want, row))
+			fail_msg("%s formatted as \"%s\", which parses to another value", row->name,
+			         text);
+	}
+	for (size_t i = 0; i < N_GLOBAL_KEYS; i++) {
+		struct cb_global_config g;
+		if (global_keys[i].dflt &&
+		    cb_keys_global_parse(&g, global_keys[i].key, global_keys[i].dflt, err,
+		                         sizeof(err)) < 0)
+			fail_msg("keys.def: [global] %s = %s: %s", global_keys[i].name,
+			         global_keys[i].dflt, err);
+	}
+}
+
+/* The one place where defaults meet the documentation: the README's
+ * tables give each key with its default, and a changed default must change
+ * them too. */
+static void test_readme_lists_every_key_with_its_default(void **state)
+{
+	(void)state;
+	static char *lines[4096];
+	size_t n = split_lines(read_repo_file("README.md"), lines, 4096);
+	bool seen_breaker[N_BREAKER_KEYS] = {false}, seen_global[N_GLOBAL_KEYS] = {false};
+	enum { NONE, GLOBAL, BREAKERS } section = NONE;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *line = lines[i];
+		if (line[0] == '#') {
+			section = strcmp(line, "### `[global]`") == 0 ? GLOBAL
+			          : strcmp(line, "### Breakers") == 0 ? BREAKERS
+			                                              : NONE;
+			continue;
+		}
+		char name[64], cell[256];
+		/* | `key` | default | meaning | */
+		if (section == NONE || sscanf(line, "| `%63[a-z_]` | %255[^|]|", name, cell) != 2)
+			continue;
+		size_t len = strlen(cell);
+		while (len && cell[len - 1] == ' ')
+			cell[--len] = '\0';
+		/* A default is one `value`; other text says what it follows. */
+		char *value = NULL;
+		if (len > 2 && cell[0] == '`' && strchr(cell + 1, '`') == cell + len - 1) {
+			cell[len - 1] = '\0';
+			value = cell + 1;
+		}
+		if (section == GLOBAL) {
+			int k = cb_keys_global_find(name);
+			if (k < 0)
+				fail_msg("README.md:%zu: [global] %s is not a key", i + 1, name);
+			seen_global[k] = true;
+			if (global_keys[k].dflt && !value)
+				fail_msg(
+				        "README.md:%zu: [global] %s: default \"%s\", expected `%s`",
+				        i + 1, name, cell, global_keys[k].dflt);
+			if (global_keys[k].dflt)
+				expect_documented_global_default(k, name, value, "README.md");
+		} else {
+			int k = cb_keys_breaker_find(name);
+			if (k < 0)
+				fail_msg("README.md:%zu: breaker key %s is not a key", i + 1, name);
+			seen_breaker[k] = true;
+			if (breaker_keys[k].dflt && !value)
+				fail_msg("README.md:%zu: %s: default \"%s\", expected `%s`", i + 1,
+				         name, cell, breaker_keys[k].dflt);
+			if (breaker_keys[k].dflt)
+				expect_documented_default(&breaker_keys[k], value, "README.md");
+		}
+	}
+	for (size_t k = 0; k < N_BREAKER_KEYS; k++)
+		if (!seen_breaker[k])
+			fail_msg("README.md: \"### Breakers\" lacks %s", breaker_keys[k].name);
+	for (size_t k = 0; k < N_GLOBAL_KEYS; k++)
+		if (!seen_global[k])
+			fail_msg("README.md: \"### `[global]`\" lacks %s", global_keys[k].name);
+}
+
+/* The commented example: each key appears in [global] or [defaults] as
+ * `;key = value` (a list may go on over `;    more` lines), with the
+ * default as its value; hosts in a breaker. */
+static void test_example_configuration_shows_every_key_with_its_default(void **state)
+{
+	(void)state;
+	static char *lines[4096];
+	size_t n = split_lines(read_repo_file("conf/cbreaker.ini"), lines, 4096);
+	bool seen_breaker[N_BREAKER_KEYS] = {false}, seen_global[N_GLOBAL_KEYS] = {false};
+	enum { GLOBAL, DEFAULTS, BREAKER } section = GLOBAL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *line = lines[i];
+		char name[64], value[1024];
+		int used = 0;
+		if (line[0] == '[') {
+			section = strcmp(line, "[global]") == 0     ? GLOBAL
+			          : strcmp(line, "[defaults]") == 0 ? DEFAULTS
+			                                            : BREAKER;
+			continue;
+		}
+		if (section == BREAKER && strncmp(line, "hosts =", 7) == 0)
+			seen_breaker[CB_KEY_HOSTS] = true;
+		if (section == BREAKER || sscanf(line, ";%63[a-z_] = %n", name, &used) != 1 ||
+		    !used)
+			continue;
+		snprintf(value, sizeof(value), "%s", line + used);
+		while (i + 1 < n && strncmp(lines[i + 1], ";    ", 5) == 0) {
+			size_t len = strlen(value);
+			snprintf(value + len, sizeof(value) - len, " %s", lines[++i] + 5);
+		}
+		if (section == GLOBAL) {
+			int k = cb_keys_global_find(name);
+			if (k < 0)
+				fail_msg("conf/cbreaker.ini:%zu: [global] %s is not a key", i + 1,
+				         name);
+			seen_global[k] = true;
+			if (global_keys[k].dflt)
+				expect_documented_global_default(k, name, value,
+				                                 "conf/cbreaker.ini");
+		} else {
+			int k = cb_keys_breaker_find(name);
+			if (k < 0)
+				fail_msg("conf/cbreaker.ini:%zu: %s is not a breaker key", i + 1,
+				         name);
+			seen_breaker[k] = true;
+			if (breaker_keys[k].dflt)
+				expect_documented_default(&breaker_keys[k], value,
+				                          "conf/cbreaker.ini");
+		}
+	}
+	for (size_t k = 0; k < N_BREAKER_KEYS; k++)
+		if (!seen_breaker[k])
+			fail_msg("conf/cbreaker.ini lacks %s", breaker_keys[k].name);
+	for (size_t k = 0; k < N_GLOBAL_KEYS; k++)
+		if (!seen_global[k])
+			fail_msg("conf/cbreaker.ini: [global] lacks %s", global_keys[k].name);
 }
 
 static void test_every_breaker_key_takes_a_custom_value(void **state)
@@ -242,21 +480,72 @@ static void test_every_breaker_key_takes_a_custom_value(void **state)
 	cb_config_free(cfg);
 }
 
-static void test_global_keys_have_spec_defaults(void **state)
+/* What check-config shows: each value as a user would write it, which
+ * parses back to the same value. */
+static void test_every_breaker_value_formats_as_it_is_written(void **state)
+{
+	(void)state;
+	struct cb_config *cfg = load("[api]\n"
+	                             "hosts = a.example:80, *.b.example\n"
+	                             "failure_threshold = 7\n"
+	                             "failure_rate = 50\n"
+	                             "window = 90s\n"
+	                             "open_timeout = 1500ms\n"
+	                             "backoff_multiplier = 1.5\n"
+	                             "failure_errors = ECONNREFUSED, EPIPE\n"
+	                             "reject_errno = EHOSTUNREACH\n"
+	                             "http_failure_status = 429 502-504 599\n"
+	                             "curl_failure_codes = none\n"
+	                             "scope = endpoint\n"
+	                             "retry_after = ignore\n"
+	                             "mode = observe\n");
+	const struct cb_breaker_config *b = breaker(cfg, "api");
+	static const struct {
+		int key;
+		const char *text;
+	} cases[] = {
+	        {CB_KEY_HOSTS, "a.example:80 *.b.example"},
+	        {CB_KEY_FAILURE_THRESHOLD, "7"},
+	        {CB_KEY_FAILURE_RATE, "50%"},
+	        {CB_KEY_WINDOW, "90s"},
+	        {CB_KEY_OPEN_TIMEOUT, "1500ms"},
+	        {CB_KEY_BACKOFF_MULTIPLIER, "1.5"},
+	        {CB_KEY_FAILURE_ERRORS, "EPIPE ECONNREFUSED"},
+	        {CB_KEY_REJECT_ERRNO, "EHOSTUNREACH"},
+	        {CB_KEY_HTTP_FAILURE_STATUS, "429 502-504 599"},
+	        {CB_KEY_CURL_FAILURE_CODES, "none"},
+	        {CB_KEY_SCOPE, "endpoint"},
+	        {CB_KEY_RETRY_AFTER, "ignore"},
+	        {CB_KEY_MODE, "observe"},
+	};
+	char text[CB_DIAG_LEN], err[CB_DIAG_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cb_keys_breaker_format(b, cases[i].key, text, sizeof(text));
+		assert_string_equal(text, cases[i].text);
+	}
+	for (size_t i = 1; i < N_BREAKER_KEYS; i++) { /* all but hosts */
+		struct cb_breaker_config again;
+		memset(&again, 0, sizeof(again));
+		cb_keys_breaker_format(b, breaker_keys[i].key, text, sizeof(text));
+		if (cb_keys_breaker_parse(&again, breaker_keys[i].key, text, false, err,
+		                          sizeof(err)) < 0 ||
+		    !same_value(&again, b, &breaker_keys[i]))
+			fail_msg("%s formatted as \"%s\" does not parse back", breaker_keys[i].name,
+			         text);
+	}
+	cb_config_free(cfg);
+}
+
+static void test_global_keys_get_the_built_in_defaults(void **state)
 {
 	(void)state;
 	struct cb_config *cfg = load("[api]\nhosts = a.example\n");
-	const struct cb_global_config *g = &cfg->global;
+	static struct cb_global_config want;
 
-	assert_int_equal(g->state_file_kind, CB_PATH_AUTO);
-	assert_int_equal(g->socket_kind, CB_PATH_AUTO);
-	assert_int_equal(g->log_dest, CB_LOG_TO_STDERR);
-	assert_int_equal(g->log_level, CB_LOG_INFO);
-	assert_int_equal(g->mode, CB_MODE_ENFORCE);
-	assert_true(g->deepbind_strip);
-	assert_int_equal(g->discover, 0);
-	assert_false(g->has_state_group);
-	assert_int_equal(g->state_mode, 0600);
+	cb_keys_global_defaults(&want);
+	assert_memory_equal(&cfg->global, &want, sizeof(want));
+	assert_false(cfg->global.has_state_group); /* the one key without a default */
 	cb_config_free(cfg);
 }
 
@@ -557,7 +846,7 @@ static void test_defaults_apply_to_every_breaker_and_own_values_win(void **state
 	assert_int_equal(b->open_timeout_ms, 10000);
 	assert_true(CB_SET_HAS(b->http_failure_status, 503));
 	assert_false(CB_SET_HAS(b->http_failure_status, 500));
-	assert_int_equal(a->min_calls, 10);
+	assert_int_equal(a->min_calls, builtin().min_calls);
 	cb_config_free(cfg);
 }
 
@@ -739,8 +1028,13 @@ static void test_open_timeout_max_below_open_timeout_is_an_error(void **state)
 	expect_error("[a]\nhosts = a\nopen_timeout = 1m\nopen_timeout_max = 30s\n", 4,
 	             "[a] open_timeout_max (30s) is below open_timeout (1m)");
 	/* Both from [defaults]: once, there, not once per breaker. */
-	expect_error("[defaults]\nopen_timeout_max = 10s\n[a]\nhosts = a\n[b]\nhosts = b\n", 2,
-	             "[defaults] open_timeout_max (10s) is below open_timeout (30s)");
+	struct cb_breaker_config dflt = builtin();
+	char open[32], want[128];
+	cb_keys_breaker_format(&dflt, CB_KEY_OPEN_TIMEOUT, open, sizeof(open));
+	snprintf(want, sizeof(want), "[defaults] open_timeout_max (1ms) is below open_timeout (%s)",
+	         open);
+	expect_error("[defaults]\nopen_timeout_max = 1ms\n[a]\nhosts = a\n[b]\nhosts = b\n", 2,
+	             want);
 	/* The breaker's own open_timeout against the inherited maximum. */
 	expect_error("[defaults]\nopen_timeout_max = 1m\n[a]\nhosts = a\nopen_timeout = 2m\n", 5,
 	             "[a] open_timeout_max (1m) is below open_timeout (2m)");
@@ -973,9 +1267,13 @@ static void test_ten_thousand_breakers_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        T(test_breaker_with_only_hosts_gets_every_spec_default),
+	        T(test_breaker_with_only_hosts_gets_the_built_in_defaults),
+	        T(test_every_default_parses_and_formats_back_to_itself),
+	        T(test_readme_lists_every_key_with_its_default),
+	        T(test_example_configuration_shows_every_key_with_its_default),
 	        T(test_every_breaker_key_takes_a_custom_value),
-	        T(test_global_keys_have_spec_defaults),
+	        T(test_every_breaker_value_formats_as_it_is_written),
+	        T(test_global_keys_get_the_built_in_defaults),
 	        T(test_every_global_key_takes_a_custom_value),
 	        T(test_global_words_none_off_syslog_and_numeric_group),
 	        T(test_duration_units_and_bare_seconds),

@@ -79,8 +79,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The documented defaults (README "Breakers"), with the thresholds off so that counting many
- * failures never opens the breaker. */
+/* A fixed configuration (the README's defaults when it was written, not
+ * read from keys.def, so these numbers stay put), with the thresholds off so
+ * that counting many failures never opens the breaker. */
 static void counting_config(struct cb_breaker_config *c)
 {
 	memset(c, 0, sizeof(*c));
