@@ -153,3 +153,5 @@ deps:
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/package.mk
