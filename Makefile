@@ -51,7 +51,7 @@ FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB  = $(BUILD)/libcbreaker.so
 TOOL = $(BUILD)/cbreaker
 
-.PHONY: all check check-run unit integration bench fuzz demo install uninstall deps lint format clean
+.PHONY: all check check-run unit integration bench fuzz demo deps lint format clean
 all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(wildcard src/*.h src/shim/*.h)
@@ -136,16 +136,6 @@ lint:
 
 format:
 	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(wildcard src/*.h src/shim/*.h tools/*.h)
-
-install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONF)/cbreaker
-	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libcbreaker.so
-	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/cbreaker
-	test -e $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini || \
-	  install -m 0644 conf/cbreaker.ini $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini.example
-
-uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libcbreaker.so $(DESTDIR)$(BINDIR)/cbreaker
 
 # Installs only what is missing; apt-get update runs once, first.
 deps:

@@ -23,3 +23,37 @@ $(PATHS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@v='$(VERSION) $(PREFIX) $(LIBDIR) $(SYSCONF)'; \
 	  [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" >$@
+
+# Man pages, with the version filled in.
+MAN_SRC   = $(wildcard man/*.[1-8])
+MAN_PAGES = $(MAN_SRC:man/%=$(BUILD)/man/%)
+all: $(MAN_PAGES)
+$(BUILD)/man/%: man/% VERSION
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< >$@
+
+# What install puts where (uninstall removes the same list).
+EXAMPLES = conf/cbreaker.ini $(wildcard conf/examples/*) $(wildcard conf/prometheus/*)
+INSTALLED = $(LIBDIR)/libcbreaker.so $(BINDIR)/cbreaker \
+  $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+  $(BASHCOMPDIR)/cbreaker $(addprefix $(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+CONFIG = $(SYSCONF)/cbreaker/cbreaker.ini
+
+.PHONY: install uninstall deb
+install: all
+	install -d $(sort $(dir $(addprefix $(DESTDIR),$(INSTALLED) $(CONFIG))))
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libcbreaker.so
+	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/cbreaker
+	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	install -m 0644 completion/cbreaker $(DESTDIR)$(BASHCOMPDIR)/cbreaker
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	@# An existing configuration is the operator's: never overwritten.
+	test -e $(DESTDIR)$(CONFIG) || install -m 0644 conf/cbreaker.ini $(DESTDIR)$(CONFIG)
+
+# Removes what install put there, and the configuration only while it is
+# still the shipped one.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	if cmp -s conf/cbreaker.ini $(DESTDIR)$(CONFIG); then rm -f $(DESTDIR)$(CONFIG); \
+	  else test ! -e $(DESTDIR)$(CONFIG) || echo "uninstall: $(DESTDIR)$(CONFIG) was changed: kept"; fi
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONF)/cbreaker 2>/dev/null || true
