@@ -57,3 +57,22 @@ uninstall:
 	if cmp -s conf/cbreaker.ini $(DESTDIR)$(CONFIG); then rm -f $(DESTDIR)$(CONFIG); \
 	  else test ! -e $(DESTDIR)$(CONFIG) || echo "uninstall: $(DESTDIR)$(CONFIG) was changed: kept"; fi
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONF)/cbreaker 2>/dev/null || true
+
+# make deb: dpkg-buildpackage in a copy of the tree (so debhelper's files
+# never land in the sources), with debian/changelog written from VERSION.
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB      = $(BUILD)/cbreaker_$(VERSION)_$(DEB_ARCH).deb
+DEB_TREE = $(BUILD)/deb/cbreaker-$(VERSION)
+deb:
+	@rm -rf $(BUILD)/deb && mkdir -p $(DEB_TREE)
+	@tar -c --exclude=./$(BUILD) --exclude=./build --exclude=./.git -f - . | tar -x -C $(DEB_TREE)
+	@printf 'cbreaker (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
+	  '$(VERSION)' '$(VERSION)' "$$(sed -n 's/^Maintainer: //p' debian/control)" "$$(date -R)" \
+	  >$(DEB_TREE)/debian/changelog
+	@# Without our variables (make exports those of its command line):
+	@# `make BUILD=/x deb` would reach debian/rules, whose `make clean`
+	@# would remove /x.
+	@cd $(DEB_TREE) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u PREFIX -u DESTDIR \
+	  -u LIBDIR -u BINDIR -u SYSCONF -u SAN -u V dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	@cp $(BUILD)/deb/cbreaker_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	@echo "  DEB   $(DEB)"
