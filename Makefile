@@ -7,6 +7,10 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 
+# Quiet by default: one short line per step; `make V=1` shows the commands.
+Q   = $(if $(V),,@)
+say = $(if $(V),,@printf '  %-6s %s\n' '$(1)' '$(2)';)
+
 LIBDIR  = $(PREFIX)/lib
 BINDIR  = $(PREFIX)/bin
 SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -57,49 +61,52 @@ all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(wildcard src/*.h src/shim/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c $(wildcard src/*.h src/shim/*.h tools/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
 
 $(BUILD)/libcore-pic.a: $(CORE_PIC)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/libcore.a: $(CORE_SAN)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 # No DT_NEEDED on libcurl: curl's functions are found at run time.
 $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a src/shim/exports.map
-	$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
+	$(call say,LD,$@)$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
 	  -Wl,--version-script=src/shim/exports.map -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
-	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libcore-pic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcore-pic.a $(CURL_LIBS) $(INIH_LIBS) -ldl -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcore-pic.a $(CURL_LIBS) $(INIH_LIBS) -ldl -pthread
 
 # `check` = deps, build, lint, unit tests, integration tests.
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory check-run
 
+# Both suites run even when one fails; the last line sums them up.
 check-run: all $(UNIT_BIN) $(HELP_BIN)
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@rm -f $(BUILD)/check.summary
+	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory unit || true
+	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory integration || true
+	@tests/summary.sh $(BUILD)/check.summary
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -115,7 +122,7 @@ bench: all $(BENCH_BIN) $(HELP_BIN)
 FUZZ_SECONDS ?= 30
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
+	$(call say,FUZZ,$<)clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) \
 	  -DCB_DEFAULT_CONFIG='"/nonexistent"' -o $@ $< $(CORE_SRC) $(INIH_LIBS) -ldl -pthread
 
 fuzz: $(FUZZ_BIN)

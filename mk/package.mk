@@ -30,7 +30,7 @@ MAN_PAGES = $(MAN_SRC:man/%=$(BUILD)/man/%)
 all: $(MAN_PAGES)
 $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
-	sed 's/@VERSION@/$(VERSION)/g' $< >$@
+	$(call say,MAN,$@)sed 's/@VERSION@/$(VERSION)/g' $< >$@
 
 # What install puts where (uninstall removes the same list).
 EXAMPLES = conf/cbreaker.ini $(wildcard conf/examples/*) $(wildcard conf/prometheus/*)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # run.sh [NAME...] - runs the integration tests (all, or those whose name
 # contains one of NAME), each with a time limit, and prints a summary line.
+# With CB_SUMMARY set, appends "integration PASSED FAILED SKIPPED" to that
+# file for `make check`'s last line.
 cd "$(dirname "$0")" || exit 1
 : "${BUILD:=build}"
 export BUILD
@@ -35,4 +37,5 @@ for t in test_*.sh; do
 	rm -f "$log"
 done
 echo "integration: $passed passed, $failed failed, $skipped skipped"
+[ -z "${CB_SUMMARY:-}" ] || echo "integration $passed $failed $skipped" >>"$CB_SUMMARY"
 [ $failed -eq 0 ]
