@@ -5,6 +5,8 @@
 # configuration as a conffile, the man pages; the installed
 # `cbreaker --version` and `cbreaker run` work, the latter with the
 # package's own library. The package is purged again, whatever happens.
+# (A package build and lintian take a minute on a busy 2-core machine.)
+# timeout: 400
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 need dpkg dpkg-buildpackage lintian flock
@@ -25,8 +27,16 @@ DEB=$B/cbreaker_${VERSION}_$(dpkg --print-architecture).deb
 
 lintian --fail-on error "$DEB" >"$T/lintian" 2>&1 || fail "lintian: $(cat "$T/lintian")"
 
+# Purged on every exit, a timeout's SIGTERM included.
 trap 'dpkg --purge cbreaker >/dev/null 2>&1 || true; cb_cleanup' EXIT
-dpkg -i "$DEB" >"$T/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$T/dpkg.log")"
+trap 'exit 1' HUP INT TERM
+# dpkg -i, waiting (bounded) while another dpkg or apt run holds the lock.
+tried() {
+	dpkg -i "$DEB" >"$T/dpkg.log" 2>&1 || ! grep -q 'lock' "$T/dpkg.log"
+}
+wait_until 120 tried
+dpkg-query -W -f='${Status}' cbreaker 2>/dev/null | grep -q 'install ok installed' ||
+	fail "dpkg -i: $(cat "$T/dpkg.log")"
 
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 PKGLIB=/usr/lib/$MA/cbreaker/libcbreaker.so
