@@ -20,8 +20,12 @@ static const struct cb_command commands[] = {
          "  on a terminal, never with NO_COLOR set. Ctrl-C ends it (exit 0).\n"},
         {"events", cb_cmd_events, "", "state changes as they happen, one JSON object a line",
          "  Until interrupted, or until its reader goes away (exit 0).\n"},
-        {"metrics", cb_cmd_metrics, "", "Prometheus text exposition",
-         "  From the serving process, else from the state file.\n"},
+        {"metrics", cb_cmd_metrics, "[--listen [ADDR:]PORT]", "Prometheus text exposition",
+         "  From the serving process, else from the state file, and\n"
+         "  cbreaker_build_info{version} last.\n"
+         "  --listen [ADDR:]PORT  serve it over HTTP at /metrics until interrupted, one\n"
+         "             client at a time, GET and HEAD only; a bare PORT listens on\n"
+         "             127.0.0.1 alone\n"},
         {"reset", cb_cmd_reset, "NAME|--all", "close a breaker and clear its counters",
          "  --all      every breaker of the configuration\n"},
         {"force-open", cb_cmd_force_open, "NAME", "reject every call until reset", ""},

@@ -11,7 +11,7 @@
 #include "config.h"
 #include "options.h"
 
-#define MAX_FLAGS  8
+#define MAX_FLAGS  CB_OPTS_MAX_FLAGS
 #define FLAG_FIRST 256 /* getopt values of a command's flags: above every char */
 
 static const char *leading_config, *leading_socket;
@@ -53,9 +53,15 @@ static int parse(int argc, char **argv, const char *const *flags, bool prefix, s
 	        {"help", no_argument, NULL, 'h'},
 	        {"socket", required_argument, NULL, 's'},
 	};
+	char names[MAX_FLAGS][32]; /* without the leading "--" and trailing "=" */
 	size_t n = prefix ? 2 : 3;
-	for (unsigned k = 0; flags && flags[k] && k < MAX_FLAGS; k++, n++)
-		longopts[n] = (struct option){flags[k] + 2, no_argument, NULL, FLAG_FIRST + (int)k};
+	for (unsigned k = 0; flags && flags[k] && k < MAX_FLAGS; k++, n++) {
+		size_t len = strlen(flags[k] + 2);
+		bool valued = len && flags[k][2 + len - 1] == '=';
+		snprintf(names[k], sizeof(names[k]), "%.*s", (int)(len - valued), flags[k] + 2);
+		longopts[n] = (struct option){names[k], valued ? required_argument : no_argument,
+		                              NULL, FLAG_FIRST + (int)k};
+	}
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 
 	memset(o, 0, sizeof(*o));
@@ -81,6 +87,7 @@ static int parse(int argc, char **argv, const char *const *flags, bool prefix, s
 			return cb_usage_error(cmd, "unknown option %s", offending(argv, c));
 		default:
 			o->flags |= 1u << (c - FLAG_FIRST);
+			o->value[c - FLAG_FIRST] = optarg;
 		}
 	}
 	o->argc = argc - optind;

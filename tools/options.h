@@ -10,11 +10,14 @@
 
 #define CB_EXIT_USAGE 2
 
+#define CB_OPTS_MAX_FLAGS 8 /* a command's own options, at most */
+
 struct cb_opts {
-	const char *config; /* -c FILE, or NULL */
-	const char *socket; /* -s SOCKET, or NULL */
-	unsigned flags;     /* bit i set: flags[i] was given */
-	int argc;           /* operands, in order (they point into argv) */
+	const char *config;                   /* -c FILE, or NULL */
+	const char *socket;                   /* -s SOCKET, or NULL */
+	unsigned flags;                       /* bit i set: flags[i] was given */
+	const char *value[CB_OPTS_MAX_FLAGS]; /* flags[i]'s value, when it ends in "=" */
+	int argc;                             /* operands, in order (they point into argv) */
 	char **argv;
 };
 
@@ -24,8 +27,9 @@ struct cb_opts {
 void cb_opts_set_leading(const char *config, const char *socket);
 
 /* Parses argv[1..] (argv[0] is the command's name), permuting argv so that
- * the operands come last. `flags` lists the command's own value-less long
- * options ("--json"), NULL-terminated; may be NULL. -h/--help prints the
+ * the operands come last. `flags` lists the command's own long options,
+ * NULL-terminated, at most 8; may be NULL. "--json" takes no value;
+ * "--listen=" takes one (o->value[i]). -h/--help prints the
  * command's help and exits 0. Returns 0, or CB_EXIT_USAGE after printing
  * the reason. */
 int cb_opts_parse(int argc, char **argv, const char *const *flags, struct cb_opts *o);

@@ -34,6 +34,10 @@ grep -Ev '^(#|$|[A-Z]+=)' "$EX/cron.crontab" | while read -r _m _h _d _mo _w use
 	[ -n "$user" ] || fail "a crontab line without a user"
 	case $cmd in /*) ;; *) fail "cron.crontab runs '$cmd' without its full path" ;; esac
 done
+# Units start programs by their full path.
+for u in "$EX"/*.service; do
+	grep -q '^ExecStart=/' "$u" || fail "$u: ExecStart without a full path"
+done
 # And the ld.so.preload line is an absolute path.
 grep -Eqx '/[^ ]+/libcbreaker\.so' "$EX/ld.so.preload" || fail "ld.so.preload: $(cat "$EX/ld.so.preload")"
 
