@@ -89,7 +89,7 @@ static int find_lib(struct proc *p)
 /* The configuration the process reads (see the top of the file). */
 static void find_config(struct proc *p)
 {
-	static char env[1 << 18];
+	static char env[1 << 18]; /* a variable beyond 256 KiB of environment is missed */
 	ssize_t n = slurp(p->pid, "environ", env, sizeof(env));
 	p->config_from = n < 0 ? "unknown" : "default";
 	for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(env + i) + 1) {
@@ -102,6 +102,8 @@ static void find_config(struct proc *p)
 	snprintf(p->config, sizeof(p->config), "%s", CB_DEFAULT_CONFIG);
 }
 
+/* The effective user (as ps(1) shows it) and the command line, else the
+ * name in brackets. */
 static void find_identity(struct proc *p)
 {
 	char status[4096];
