@@ -7,6 +7,10 @@ BUILD   ?= build
 SAN     ?=
 CC      ?= cc
 
+# Quiet by default: one short line per step; `make V=1` shows the commands.
+Q   = $(if $(V),,@)
+say = $(if $(V),,@printf '  %-6s %s\n' '$(1)' '$(2)';)
+
 LIBDIR  = $(PREFIX)/lib
 BINDIR  = $(PREFIX)/bin
 SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -16,7 +20,8 @@ SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
-            strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt
+            strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt \
+            debhelper dpkg-dev lintian man-db bash-completion shellcheck
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -57,38 +62,38 @@ FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB  = $(BUILD)/libcbreaker.so
 TOOL = $(BUILD)/cbreaker
 
-.PHONY: all check check-run unit integration bench fuzz demo install uninstall deps lint format clean
+.PHONY: all check check-run unit integration bench fuzz demo deps lint format clean
 all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(SRC_H) $(SRC_DEF)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c $(SRC_H) $(SRC_DEF) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
 
 $(BUILD)/libcore-pic.a: $(CORE_PIC)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/libcore.a: $(CORE_SAN)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 # No DT_NEEDED on libcurl: curl's functions are found at run time.
 $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
-	$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
+	$(call say,LD,$@)$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
 	  -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
-	$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
 
 # A test links its own source and the helpers it names as prerequisites
 # below, before the core library.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
 # The connect policy's tests replace libc.o with a scriptable fake.
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
@@ -96,21 +101,25 @@ $(BUILD)/tests/test_attempt: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libcore-pic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcore-pic.a $(CURL_LIBS) $(INIH_LIBS) -ldl -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libcore-pic.a $(CURL_LIBS) $(INIH_LIBS) -ldl -pthread
 
 # `check` = deps, build, lint, unit tests, integration tests.
 check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory check-run
 
+# Both suites run even when one fails; the last line sums them up. The
+# benchmarks are built so that they cannot rot, never run.
 check-run: all $(UNIT_BIN) $(HELP_BIN) $(BENCH_BIN)
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@rm -f $(BUILD)/check.summary
+	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory unit || true
+	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory integration || true
+	@tests/summary.sh $(BUILD)/check.summary
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
@@ -126,7 +135,7 @@ bench: all $(BENCH_BIN) $(HELP_BIN)
 FUZZ_SECONDS ?= 30
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(SRC_H) $(SRC_DEF)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(PKG_CFLAGS) \
+	$(call say,FUZZ,$<)clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(PKG_CFLAGS) \
 	  -DCB_DEFAULT_CONFIG='"/nonexistent"' -o $@ $< $(CORE_SRC) $(INIH_LIBS) -ldl -pthread
 
 fuzz: $(FUZZ_BIN)
@@ -149,19 +158,11 @@ lint: all
 format:
 	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h)
 
-install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONF)/cbreaker
-	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libcbreaker.so
-	install -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/cbreaker
-	test -e $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini || \
-	  install -m 0644 conf/cbreaker.ini $(DESTDIR)$(SYSCONF)/cbreaker/cbreaker.ini.example
-
-uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libcbreaker.so $(DESTDIR)$(BINDIR)/cbreaker
-
 # Installs only what is missing; apt-get update runs once, first.
 deps:
 	@tools/deps.sh $(DEB_BUILD) -- $(DEB_TEST)
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/package.mk

@@ -425,9 +425,6 @@ int cb_client_open_bare(struct cb_client *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (o.argc)
-		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
-	else
-		rc = cb_client_open(c, argv[0], &o);
-	cb_opts_free(&o);
-	return rc;
+		return cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
+	return cb_client_open(c, argv[0], &o);
 }

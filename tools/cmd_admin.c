@@ -36,24 +36,16 @@ static int admin(int argc, char **argv, const char *verb)
 	if (rc)
 		return rc;
 	bool all = is_reset && cb_opts_has(&o, 0);
-	if (all ? o.argc != 0 : o.argc != 1) {
-		rc = cb_usage_error(argv[0], is_reset ? "give one breaker name, or --all"
-		                                      : "give one breaker name");
-		cb_opts_free(&o);
-		return rc;
-	}
+	if (all ? o.argc != 0 : o.argc != 1)
+		return cb_usage_error(argv[0], is_reset ? "give one breaker name, or --all"
+		                                        : "give one breaker name");
 	const char *name = all ? "*" : o.argv[0];
-	if (!all && (strcmp(name, "*") == 0 || strlen(name) >= CB_NAME_MAX || strchr(name, ' '))) {
-		rc = cb_usage_error(argv[0], "\"%s\" is not a breaker name", name);
-		cb_opts_free(&o);
-		return rc;
-	}
+	if (!all && (strcmp(name, "*") == 0 || strlen(name) >= CB_NAME_MAX || strchr(name, ' ')))
+		return cb_usage_error(argv[0], "\"%s\" is not a breaker name", name);
 	struct cb_client c;
 	rc = cb_client_open(&c, verb, &o);
-	if (rc) {
-		cb_opts_free(&o);
+	if (rc)
 		return rc;
-	}
 	char req[CB_NAME_MAX + 32];
 	snprintf(req, sizeof(req), "%s %s", verb, name);
 	struct cb_buf reply = {0};
@@ -71,7 +63,6 @@ static int admin(int argc, char **argv, const char *verb)
 	}
 	cb_buf_free(&reply);
 	cb_client_close(&c);
-	cb_opts_free(&o);
 	return rc;
 }
 

@@ -39,14 +39,10 @@ int cb_cmd_check_config(int argc, char **argv)
 	int rc = cb_opts_parse(argc, argv, NULL, &o);
 	if (rc)
 		return rc;
-	if (o.argc) {
-		rc = cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
-		cb_opts_free(&o);
-		return rc;
-	}
+	if (o.argc)
+		return cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
 	const char *path = cb_opts_config(&o);
 	struct cb_config *cfg = cb_config_load(path, &diag);
-	cb_opts_free(&o);
 	if (!cfg) {
 		size_t shown = diag.count < CB_DIAG_MAX ? diag.count : CB_DIAG_MAX;
 		for (size_t i = 0; i < shown; i++)

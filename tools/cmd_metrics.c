@@ -1,48 +1,94 @@
-/* cmd_metrics.c - `cbreaker metrics`: Prometheus text exposition of every
- * breaker, from the live server or the state file (for a textfile
- * collector, see README). */
+/* cmd_metrics.c - `cbreaker metrics [--listen [ADDR:]PORT]`: Prometheus
+ * text exposition of every breaker, from the live server or the state
+ * file, followed by cbreaker_build_info (the tool's version, so a
+ * dashboard can tell which hosts run which release). Printed once, or,
+ * with --listen, served over HTTP at /metrics afresh for every scrape
+ * (httpd.c) until interrupted. */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "client.h"
 #include "commands.h"
+#include "httpd.h"
 
-static int metrics_offline(struct cb_client *c)
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int metrics_offline(struct cb_client *c, struct cb_buf *out)
 {
 	struct cb_client_view v;
 	if (cb_client_view_open(c, &v))
 		return 1;
-	struct cb_buf out = {0};
-	cb_render_metrics(&out, &v.page);
+	cb_render_metrics(out, &v.page);
 	cb_client_view_close(&v);
-	int rc = out.failed ? cb_client_fail(c, "out of memory") : 0;
-	if (!rc && out.data)
-		fputs(out.data, stdout);
-	cb_buf_free(&out);
+	return 0;
+}
+
+/* The whole exposition into out: 0, or 1 after printing why not (and with
+ * the reason in out, for an HTTP client). */
+static int collect(void *ctx, struct cb_buf *out)
+{
+	struct cb_client *c = ctx;
+	char err[512];
+	int rc = 0;
+	switch (cb_client_request(c, "metrics", out)) {
+	case CB_CLIENT_OK:
+		if (cb_client_reply_error(out->data, err, sizeof(err))) {
+			rc = cb_client_fail(c, "%s", err);
+			out->len = 0;
+			cb_buf_printf(out, "%s\n", err);
+		}
+		break;
+	case CB_CLIENT_OFFLINE:
+		rc = metrics_offline(c, out);
+		break;
+	case CB_CLIENT_FAILED:
+		rc = 1;
+	}
+	if (!rc)
+		cb_buf_puts(out, "# HELP cbreaker_build_info The cbreaker release: always 1.\n"
+		                 "# TYPE cbreaker_build_info gauge\n"
+		                 "cbreaker_build_info{version=\"" CB_VERSION "\"} 1\n");
+	if (!rc && out->failed)
+		rc = cb_client_fail(c, "out of memory");
 	return rc;
 }
 
 int cb_cmd_metrics(int argc, char **argv)
 {
-	struct cb_client c;
-	int rc = cb_client_open_bare(&c, argc, argv);
+	static const char *const flags[] = {"--listen=", NULL};
+	struct cb_opts o;
+	int rc = cb_opts_parse(argc, argv, flags, &o);
 	if (rc)
 		return rc;
-	struct cb_buf reply = {0};
-	char err[512];
-	switch (cb_client_request(&c, "metrics", &reply)) {
-	case CB_CLIENT_OK:
-		if (cb_client_reply_error(reply.data, err, sizeof(err)))
-			rc = cb_client_fail(&c, "%s", err);
-		else
-			fputs(reply.data, stdout);
-		break;
-	case CB_CLIENT_OFFLINE:
-		rc = metrics_offline(&c);
-		break;
-	case CB_CLIENT_FAILED:
-		rc = 1;
+	if (o.argc)
+		return cb_usage_error(argv[0], "unexpected argument \"%s\"", o.argv[0]);
+	struct cb_client c;
+	rc = cb_client_open(&c, argv[0], &o);
+	if (rc)
+		return rc;
+	if (cb_opts_has(&o, 0)) {
+		c.quiet = true; /* "no state yet" would be said at every scrape */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		rc = cb_httpd_serve(o.value[0], "/metrics", collect, &c, &stop);
+	} else {
+		struct cb_buf out = {0};
+		rc = collect(&c, &out);
+		if (!rc)
+			fputs(out.data, stdout);
+		cb_buf_free(&out);
 	}
-	cb_buf_free(&reply);
 	cb_client_close(&c);
 	return rc;
 }

@@ -2,8 +2,10 @@
  * shim. Finds libcbreaker.so (next to this tool, then ../lib beside it, then
  * the installed CB_LIBDIR), puts it first in LD_PRELOAD keeping what was
  * there, exports CBREAKER_CONFIG (made absolute, as CMD may chdir) when -c
- * is given, and execs CMD. Exit 2: bad usage; 1: library or configuration
- * not found, or CMD could not be run. */
+ * is given, and execs CMD. Exit statuses as env(1)'s, so that wrappers
+ * and init systems read them alike: 125 when run itself fails (library or
+ * configuration not found), 126 when CMD cannot be executed, 127 when it
+ * does not exist; 2 on bad usage, as every cbreaker command. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +17,10 @@
 #include "options.h"
 
 #define LIB_NAME "libcbreaker.so"
+
+#define EXIT_RUN_FAILED 125
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND  127
 
 /* dir/rel/libcbreaker.so into buf if it exists. */
 static bool try_lib(char *buf, size_t len, const char *dir, const char *rel)
@@ -66,41 +72,12 @@ static char *preload_value(const char *lib)
 	return v;
 }
 
-/* -c FILE, -cFILE, --config FILE, --config=FILE before CMD; "--" or the
- * first operand ends the options (CMD's own options are not ours). Returns
- * the index of CMD in argv, or -1 after a usage error. */
-static int parse(int argc, char **argv, const char **config)
-{
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0)
-			return i + 1;
-		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-			if (i + 1 >= argc) {
-				cb_usage_error(argv[0], "option %s needs a value", a);
-				return -1;
-			}
-			*config = argv[++i];
-		} else if (strncmp(a, "-c", 2) == 0) {
-			*config = a + 2;
-		} else if (strncmp(a, "--config=", 9) == 0) {
-			*config = a + 9;
-		} else {
-			cb_usage_error(argv[0], "unknown option %s", a);
-			return -1;
-		}
-	}
-	return i;
-}
-
 int cb_cmd_run(int argc, char **argv)
 {
-	const char *config = NULL;
-	int cmd = parse(argc, argv, &config);
-	if (cmd < 0)
+	struct cb_opts o;
+	if (cb_opts_parse_prefix(argc, argv, &o))
 		return CB_EXIT_USAGE;
-	if (cmd >= argc)
+	if (o.argc == 0)
 		return cb_usage_error(argv[0], "no command given");
 
 	char lib[PATH_MAX];
@@ -108,27 +85,28 @@ int cb_cmd_run(int argc, char **argv)
 		fprintf(stderr,
 		        "cbreaker run: cannot find " LIB_NAME " next to this program or in %s\n",
 		        CB_LIBDIR);
-		return 1;
+		return EXIT_RUN_FAILED;
 	}
-	if (config) {
+	if (o.config) {
 		char abs[PATH_MAX];
-		if (!realpath(config, abs)) {
-			fprintf(stderr, "cbreaker run: %s: %s\n", config, strerror(errno));
-			return 1;
+		if (!realpath(o.config, abs)) {
+			fprintf(stderr, "cbreaker run: %s: %s\n", o.config, strerror(errno));
+			return EXIT_RUN_FAILED;
 		}
 		if (setenv("CBREAKER_CONFIG", abs, 1) != 0) {
 			fprintf(stderr, "cbreaker run: %s\n", strerror(errno));
-			return 1;
+			return EXIT_RUN_FAILED;
 		}
 	}
 	char *preload = preload_value(lib);
 	if (!preload || setenv("LD_PRELOAD", preload, 1) != 0) {
 		fprintf(stderr, "cbreaker run: %s\n", strerror(errno ? errno : ENOMEM));
 		free(preload);
-		return 1;
+		return EXIT_RUN_FAILED;
 	}
 	free(preload);
-	execvp(argv[cmd], argv + cmd);
-	fprintf(stderr, "cbreaker run: %s: %s\n", argv[cmd], strerror(errno));
-	return 1;
+	execvp(o.argv[0], o.argv);
+	int err = errno;
+	fprintf(stderr, "cbreaker run: %s: %s\n", o.argv[0], strerror(err));
+	return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }

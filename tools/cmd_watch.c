@@ -1,6 +1,13 @@
-/* cmd_watch.c - `cbreaker watch`: the status table, cleared and redrawn
- * every second until interrupted, from the live server or the state file
- * (whichever answers at each refresh). A reader that went away (a pipe)
+/* cmd_watch.c - `cbreaker watch`: the status table, redrawn every second
+ * (and at once when the terminal is resized) until interrupted, from the
+ * live server or the state file (whichever answers at each refresh).
+ *
+ * On a terminal each frame is drawn over the last from the top left, each
+ * line erased to its end and the rest of the screen after it, in one
+ * write: clearing the screen first would flicker. Lines are cut to the
+ * terminal's width and the frame to its height, so nothing wraps and
+ * scrolls the top away. On a pipe or with TERM=dumb, frames follow each
+ * other with no escape codes at all. A reader that went away (a pipe)
  * ends it with status 0, as SIGPIPE would have, had it not been ignored. */
 #include <signal.h>
 #include <stdio.h>
@@ -11,13 +18,14 @@
 
 #include "client.h"
 #include "commands.h"
+#include "term.h"
 
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig != SIGWINCH)
+		stop = 1;
 }
 
 /* One frame's table into out, and where it came from into src. */
@@ -56,33 +64,49 @@ int cb_cmd_watch(int argc, char **argv)
 	if (rc)
 		return rc;
 	c.quiet = true; /* the frame's header says it; stderr would spoil the screen */
+	/* No SA_RESTART: a resize or Ctrl-C cuts the second's wait short. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	const char *no = getenv("NO_COLOR");
-	bool color = isatty(STDOUT_FILENO) && !(no && no[0]);
+	bool escapes = cb_term_escapes(STDOUT_FILENO);
+	bool color = cb_term_color(STDOUT_FILENO);
 	while (!stop) {
-		struct cb_buf out = {0};
+		struct cb_buf table = {0}, text = {0}, screen = {0};
 		char src[PATH_MAX + 64] = "";
-		frame(&c, color, &out, src, sizeof(src));
+		frame(&c, color, &table, src, sizeof(src));
 		time_t now = time(NULL);
 		struct tm tm;
 		char clock[16] = "";
 		if (localtime_r(&now, &tm))
 			strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-		/* Home and clear, then the whole frame in one write. */
-		printf("\033[H\033[2Jcbreaker watch  %s  %s  (%s; Ctrl-C quits)\n\n%s", clock,
-		       c.cfg_path, src, out.data ? out.data : "");
-		bool gone = fflush(stdout) != 0 || ferror(stdout);
-		cb_buf_free(&out);
+		cb_buf_printf(&text, "cbreaker watch  %s  %s  (%s; Ctrl-C quits)\n\n%s", clock,
+		              c.cfg_path, src, table.data ? table.data : "");
+		unsigned cols, rows;
+		cb_term_size(STDOUT_FILENO, &cols, &rows);
+		if (escapes)
+			cb_buf_puts(&screen, "\033[H");
+		cb_term_fit(&screen, text.data ? text.data : "", cols, escapes ? rows : 0, escapes);
+		/* The frame's last line ends in a newline: the cursor sits below
+		 * it, and a frame as high as the screen would scroll by one. */
+		if (escapes && screen.len && rows)
+			screen.data[--screen.len] = '\0';
+		cb_buf_puts(&screen, escapes ? "\033[J" : "\n");
+		bool gone = screen.failed || fputs(screen.data, stdout) < 0 ||
+		            fflush(stdout) != 0 || ferror(stdout);
+		cb_buf_free(&table);
+		cb_buf_free(&text);
+		cb_buf_free(&screen);
 		if (gone)
 			break;
 		struct timespec ts = {.tv_sec = 1, .tv_nsec = 0};
 		nanosleep(&ts, NULL);
 	}
+	if (escapes)
+		fputs("\n", stdout);
 	cb_client_close(&c);
 	return 0;
 }

@@ -1,13 +1,26 @@
 /* options.c - shared option parsing for the `cbreaker` commands (see
- * options.h). Options may come before or after operands, as users type
- * `cbreaker status api --json`; "--" ends them (`cbreaker run -- CMD`). */
+ * options.h), with getopt_long so that `--config=FILE`, `-cFILE`, bundled
+ * and abbreviated long options behave as in every other GNU tool. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "config/config.h"
 #include "options.h"
+
+#define MAX_FLAGS  CB_OPTS_MAX_FLAGS
+#define FLAG_FIRST 256 /* getopt values of a command's flags: above every char */
+
+static const char *leading_config, *leading_socket;
+
+void cb_opts_set_leading(const char *config, const char *socket)
+{
+	leading_config = config;
+	leading_socket = socket;
+}
 
 int cb_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -17,88 +30,84 @@ int cb_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see cbreaker --help)\n");
+	fprintf(stderr, " (see cbreaker help %s)\n", cmd);
 	return CB_EXIT_USAGE;
 }
 
-/* -c FILE, -cFILE, --config FILE, --config=FILE (and the same for -s).
- * Returns 1 when argv[*i] was this option (consuming its value), 0 when it
- * was not, -1 when its value is missing. */
-static int take_value(int argc, char **argv, int *i, char shortopt, const char *longopt,
-                      const char **out)
+/* The option getopt_long stopped at, as the user typed it. */
+static const char *offending(char **argv, int c)
 {
-	const char *a = argv[*i];
-	size_t n = strlen(longopt);
-
-	if (a[0] == '-' && a[1] == shortopt) {
-		if (a[2]) {
-			*out = a + 2;
-			return 1;
-		}
-	} else if (strncmp(a, longopt, n) == 0 && a[n] == '=') {
-		*out = a + n + 1;
-		return 1;
-	} else if (strcmp(a, longopt) != 0) {
-		return 0;
+	static char shortopt[3] = "-?";
+	if (c == '?' && optopt && optopt < FLAG_FIRST && argv[optind - 1][1] != '-') {
+		shortopt[1] = (char)optopt;
+		return shortopt;
 	}
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
+	return argv[optind - 1];
+}
+
+static int parse(int argc, char **argv, const char *const *flags, bool prefix, struct cb_opts *o)
+{
+	const char *cmd = argv[0];
+	struct option longopts[3 + MAX_FLAGS + 1] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"socket", required_argument, NULL, 's'},
+	};
+	char names[MAX_FLAGS][32]; /* without the leading "--" and trailing "=" */
+	size_t n = prefix ? 2 : 3;
+	for (unsigned k = 0; flags && flags[k] && k < MAX_FLAGS; k++, n++) {
+		size_t len = strlen(flags[k] + 2);
+		bool valued = len && flags[k][2 + len - 1] == '=';
+		snprintf(names[k], sizeof(names[k]), "%.*s", (int)(len - valued), flags[k] + 2);
+		longopts[n] = (struct option){names[k], valued ? required_argument : no_argument,
+		                              NULL, FLAG_FIRST + (int)k};
+	}
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+
+	memset(o, 0, sizeof(*o));
+	o->config = leading_config;
+	o->socket = prefix ? NULL : leading_socket;
+	optind = 0; /* full re-initialisation: main() parsed its own options */
+	opterr = 0; /* our messages: one line, with the command's name */
+	int c;
+	while ((c = getopt_long(argc, argv, prefix ? "+:c:h" : ":c:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'h':
+			cb_command_help(stdout, cmd);
+			exit(0);
+		case ':':
+			return cb_usage_error(cmd, "option %s needs a value", offending(argv, c));
+		case '?':
+			return cb_usage_error(cmd, "unknown option %s", offending(argv, c));
+		default:
+			o->flags |= 1u << (c - FLAG_FIRST);
+			o->value[c - FLAG_FIRST] = optarg;
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+	return 0;
 }
 
 int cb_opts_parse(int argc, char **argv, const char *const *flags, struct cb_opts *o)
 {
-	const char *cmd = argv[0];
-	bool operands_only = false;
-
-	memset(o, 0, sizeof(*o));
-	o->argv = calloc((size_t)argc + 1, sizeof(*o->argv));
-	if (!o->argv) {
-		fprintf(stderr, "cbreaker %s: out of memory\n", cmd);
-		return CB_EXIT_USAGE;
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (operands_only || a[0] != '-' || a[1] == '\0') {
-			o->argv[o->argc++] = argv[i];
-			continue;
-		}
-		if (strcmp(a, "--") == 0) {
-			operands_only = true;
-			continue;
-		}
-		int rc = take_value(argc, argv, &i, 'c', "--config", &o->config);
-		if (rc == 0)
-			rc = take_value(argc, argv, &i, 's', "--socket", &o->socket);
-		if (rc < 0) {
-			cb_opts_free(o);
-			return cb_usage_error(cmd, "option %s needs a value", a);
-		}
-		if (rc > 0)
-			continue;
-		unsigned k = 0;
-		while (flags && flags[k] && strcmp(flags[k], a) != 0)
-			k++;
-		if (!flags || !flags[k]) {
-			cb_opts_free(o);
-			return cb_usage_error(cmd, "unknown option %s", a);
-		}
-		o->flags |= 1u << k;
-	}
-	return 0;
+	return parse(argc, argv, flags, false, o);
 }
 
-void cb_opts_free(struct cb_opts *o)
+int cb_opts_parse_prefix(int argc, char **argv, struct cb_opts *o)
 {
-	free(o->argv);
-	o->argv = NULL;
-	o->argc = 0;
+	return parse(argc, argv, NULL, true, o);
 }
 
 bool cb_opts_has(const struct cb_opts *o, unsigned index)
 {
-	return index < 32 && (o->flags >> index & 1);
+	return index < MAX_FLAGS && (o->flags >> index & 1);
 }
 
 const char *cb_opts_config(const struct cb_opts *o)

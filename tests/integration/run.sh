@@ -1,6 +1,9 @@
 #!/bin/sh
 # run.sh [NAME...] - runs the integration tests (all, or those whose name
-# contains one of NAME), each with a time limit, and prints a summary line.
+# contains one of NAME), each with a time limit ($CB_TEST_TIMEOUT, 120 s,
+# or the test's own "# timeout: SECONDS" line), and prints a summary line.
+# With CB_SUMMARY set, appends "integration PASSED FAILED SKIPPED" to that
+# file for `make check`'s last line.
 cd "$(dirname "$0")" || exit 1
 : "${BUILD:=build}"
 export BUILD
@@ -17,7 +20,8 @@ for t in test_*.sh; do
 	fi
 	log=$(mktemp /tmp/cbtest-log.XXXXXX)
 	start=$(date +%s)
-	timeout -k 5 "$limit" sh "./$t" >"$log" 2>&1
+	own=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t")
+	timeout -k 5 "${own:-$limit}" sh "./$t" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	if [ $rc -eq 0 ]; then
@@ -35,4 +39,5 @@ for t in test_*.sh; do
 	rm -f "$log"
 done
 echo "integration: $passed passed, $failed failed, $skipped skipped"
+[ -z "${CB_SUMMARY:-}" ] || echo "integration $passed $failed $skipped" >>"$CB_SUMMARY"
 [ $failed -eq 0 ]
