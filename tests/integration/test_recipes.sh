@@ -11,11 +11,25 @@ need python3 promtool
 EX=$ROOT/conf/examples
 PR=$ROOT/conf/prometheus
 
+# check-config also wants the state directories to exist: as on a host
+# where the recipe's tmpfiles.d entry has run, in a private /run of a
+# mount namespace of our own (the machine's /run is left alone).
+need unshare mount
+cat >"$T/checkall.sh" <<'SH'
+set -eu
+mount -t tmpfs tmpfs /run
+grep -E '^d ' "$1/cbreaker-tmpfiles.conf" | while read -r _t path mode user group _rest; do
+	mkdir -p -m "$mode" "$path"
+	chown "$user:$group" "$path"
+done
 n=0
-for f in "$EX"/*.ini; do
-	cbreaker check-config -c "$f" >/dev/null 2>"$T/err" || fail "check-config $f: $(cat "$T/err")"
+for f in "$1"/*.ini; do
+	"$2" check-config -c "$f" >/dev/null 2>"$3" || { echo "check-config $f: $(cat "$3")"; exit 1; }
 	n=$((n + 1))
 done
+echo "$n"
+SH
+n=$(unshare -m sh "$T/checkall.sh" "$EX" "$TOOL" "$T/err") || fail "$n"
 [ "$n" -ge 5 ] || fail "only $n example configurations"
 
 # Each drop-in sets LD_PRELOAD and a CBREAKER_CONFIG that is an example here.

@@ -111,3 +111,29 @@ rc=$?
 set -e
 assert_eq "$rc" 2 "cbreaker -c without its argument"
 assert_eq "$(wc -l <"$T/err")" 1 "one line for: cbreaker -c"
+
+# What would fail only at run time: exit 1 with the reason, no "ok".
+check_fails() { # FILE PATTERN
+	set +e
+	cbreaker check-config -c "$1" >/dev/null 2>"$T/err"
+	rc=$?
+	set -e
+	assert_eq "$rc" 1 "check-config on $(basename "$1")"
+	grep -q "$2" "$T/err" || fail "$(basename "$1"): expected '$2', got: $(cat "$T/err")"
+	grep -q ": ok," "$T/err" && fail "$(basename "$1") was called ok"
+	return 0
+}
+printf '[global]\nstate_file = %s/missing/dir/x.state\n[api]\nhosts = api.example.com\n' "$T" >"$T/nodir.ini"
+check_fails "$T/nodir.ini" "the directory $T/missing/dir does not exist"
+printf '[global]\nstate_file = none\n' >"$T/empty.ini"
+check_fails "$T/empty.ini" "protects nothing"
+: >"$T/blank.ini"
+check_fails "$T/blank.ini" "protects nothing"
+long=$(printf '%0120d' 0)
+printf '[global]\nstate_file = %s/ok.state\nsocket = /tmp/%s.sock\n[api]\nhosts = api.example.com\n' "$T" "$long" >"$T/longsock.ini"
+check_fails "$T/longsock.ini" "longer than a Unix socket allows"
+# A state directory the state_group cannot enter.
+mkdir -m 0700 "$T/private"
+printf '[global]\nstate_file = %s/private/x.state\nstate_group = nogroup\nstate_mode = 0660\n[api]\nhosts = api.example.com\n' "$T" >"$T/group.ini"
+check_fails "$T/group.ini" "group nogroup cannot enter $T/private"
+exit 0
