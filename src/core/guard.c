@@ -133,3 +133,17 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 	if (tr.happened)
 		announce(st, cfg->name, &tr, &env);
 }
+
+bool cb_guard_fleet_open(struct cb_store *st, struct cb_slot *slot,
+                         const struct cb_breaker_config *cfg, uint64_t open_ms, const char *by)
+{
+	int saved = errno;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_guard_env(&env);
+	bool opened = cb_breaker_open_remote(slot, &env, open_ms, by, &tr);
+	if (tr.happened)
+		announce(st, cfg->name, &tr, &env);
+	errno = saved;
+	return opened;
+}
