@@ -26,6 +26,7 @@ static const struct command commands[] = {
         {"reset", cb_cmd_reset, "NAME|--all", "close a breaker and clear its counters"},
         {"force-open", cb_cmd_force_open, "NAME", "reject every call until reset"},
         {"disable", cb_cmd_disable, "NAME", "never reject (until reset)"},
+        {"fleet", cb_cmd_fleet, "[-c FILE]", "the fleet agent: share openings through Redis"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -13,5 +13,6 @@ int cb_cmd_metrics(int argc, char **argv);
 int cb_cmd_reset(int argc, char **argv);
 int cb_cmd_force_open(int argc, char **argv);
 int cb_cmd_disable(int argc, char **argv);
+int cb_cmd_fleet(int argc, char **argv);
 
 #endif
