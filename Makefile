@@ -95,6 +95,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 # The connect policy's test replaces libc.o with a scriptable fake.
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
+# The fleet agent's pure parts (tools/) are unit-tested beside the core.
+FLEET_PURE = tools/fleet_proto.c tools/fleet_reports.c
+$(BUILD)/tests/test_fleet: tests/unit/test_fleet.c $(FLEET_PURE) $(wildcard tools/*.h) $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(SANFLAGS) -iquote tools -o $@ $< $(FLEET_PURE) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(CURL_LIBS) -pthread

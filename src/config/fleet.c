@@ -52,8 +52,10 @@ bool cb_fleet_valid_name(const char *s, size_t len)
 {
 	if (len == 0 || len >= CB_NAME_MAX)
 		return false;
+	/* s[i] != '\0' first: strchr finds the terminator of "_.-" too, and
+	 * names from Redis are counted bytes that may hold a NUL. */
 	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+		if (s[i] == '\0' || (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i])))
 			return false;
 	return true;
 }
