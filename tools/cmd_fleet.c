@@ -229,7 +229,7 @@ static void on_message(void *ctx, const char *data, size_t len)
 		cb_fleet_reports_open(&fb->reports, m.host, m.gen, m.ms, cb_now_ms(),
 		                      a->resync_pass);
 	else
-		cb_fleet_reports_close(&fb->reports, m.host, m.gen);
+		cb_fleet_reports_close(&fb->reports, m.host, m.gen, cb_now_ms());
 }
 
 struct scan_ctx {
@@ -453,6 +453,8 @@ static void turn(struct agent *a)
 	    !cb_fleet_link_read(&a->link, on_message, a))
 		link_down(a, cb_now_ms());
 	now = cb_now_ms();
+	/* Again: a reset made while we waited must mute what arrived with it. */
+	read_ring(a, now);
 	if (a->linked)
 		for (size_t i = 0; i < a->n; i++)
 			apply_breaker(a, &a->b[i], now);

@@ -18,7 +18,7 @@ void cb_fleet_reports_open(struct cb_fleet_reports *b, const char *host, uint64_
 		struct cb_fleet_report *r = &b->r[i];
 		if (strcmp(r->host, host) != 0)
 			continue;
-		if (gen < r->gen)
+		if (gen < r->gen || (gen == r->gen && r->closed))
 			return;
 		if (gen == r->gen) {
 			if (deadline < r->deadline_ms)
@@ -48,13 +48,25 @@ void cb_fleet_reports_open(struct cb_fleet_reports *b, const char *host, uint64_
 	snprintf(r->host, sizeof(r->host), "%s", host);
 }
 
-void cb_fleet_reports_close(struct cb_fleet_reports *b, const char *host, uint64_t gen)
+void cb_fleet_reports_close(struct cb_fleet_reports *b, const char *host, uint64_t gen,
+                            int64_t now_ms)
 {
-	for (uint32_t i = 0; i < b->n; i++)
-		if (strcmp(b->r[i].host, host) == 0 && b->r[i].gen <= gen) {
-			drop(b, i);
-			return;
-		}
+	struct cb_fleet_report *r = NULL;
+	for (uint32_t i = 0; i < b->n && !r; i++)
+		if (strcmp(b->r[i].host, host) == 0)
+			r = &b->r[i];
+	if (r && r->gen > gen)
+		return;
+	if (!r) {
+		if (b->n == CB_FLEET_REPORTERS)
+			return; /* no room: a late duplicate may then count once more */
+		r = &b->r[b->n++];
+		snprintf(r->host, sizeof(r->host), "%s", host);
+	}
+	r->gen = gen;
+	r->closed = true;
+	r->used = r->counted = true;
+	r->deadline_ms = now_ms + CB_FLEET_TOMBSTONE_MS;
 }
 
 void cb_fleet_reports_expire(struct cb_fleet_reports *b, int64_t now_ms)
@@ -84,7 +96,7 @@ void cb_fleet_reports_judge(const struct cb_fleet_reports *b, uint32_t quorum, i
 	size_t used = 0;
 	for (uint32_t i = 0; i < b->n; i++) {
 		const struct cb_fleet_report *r = &b->r[i];
-		if (r->deadline_ms <= now_ms)
+		if (r->deadline_ms <= now_ms || r->closed)
 			continue;
 		left[v->live++] = (uint64_t)(r->deadline_ms - now_ms);
 		v->fresh |= !r->used;

@@ -28,6 +28,7 @@ struct cb_fleet_report {
 	uint64_t seen;       /* the resync pass that last saw its key */
 	bool used;           /* took part in an application (or its refusal) */
 	bool counted;        /* counted once as held back by the quorum */
+	bool closed;         /* a tombstone: host closed `gen`, older news is stale */
 };
 
 struct cb_fleet_reports {
@@ -38,8 +39,11 @@ struct cb_fleet_reports {
 /* An opening reported by `host`; `seen` tags it for cb_fleet_reports_sweep. */
 void cb_fleet_reports_open(struct cb_fleet_reports *b, const char *host, uint64_t gen, uint64_t ms,
                            int64_t now_ms, uint64_t seen);
-/* A closing: drops host's report of generation <= gen. */
-void cb_fleet_reports_close(struct cb_fleet_reports *b, const char *host, uint64_t gen);
+/* A closing: host's report of generation <= gen becomes a tombstone that
+ * keeps late duplicates and older openings out for CB_FLEET_TOMBSTONE_MS. */
+#define CB_FLEET_TOMBSTONE_MS (10 * 60 * 1000)
+void cb_fleet_reports_close(struct cb_fleet_reports *b, const char *host, uint64_t gen,
+                            int64_t now_ms);
 /* Drops reports that ended by now, and those a resync pass did not see. */
 void cb_fleet_reports_expire(struct cb_fleet_reports *b, int64_t now_ms);
 void cb_fleet_reports_sweep(struct cb_fleet_reports *b, uint64_t seen);

@@ -246,10 +246,21 @@ static void test_duplicate_never_lengthens_and_reordered_is_ignored(void **state
 	assert_true(v.fresh);
 	assert_int_equal(v.remaining_ms, 20000);
 	/* A stale closing (older generation) leaves the newer opening. */
-	cb_fleet_reports_close(&r, "web-1", 5);
-	assert_int_equal(r.n, 1);
-	cb_fleet_reports_close(&r, "web-1", 6);
-	assert_int_equal(r.n, 0);
+	cb_fleet_reports_close(&r, "web-1", 5, T0 + 6000);
+	cb_fleet_reports_judge(&r, 1, T0 + 6000, &v);
+	assert_int_equal(v.live, 1);
+	cb_fleet_reports_close(&r, "web-1", 6, T0 + 6000);
+	cb_fleet_reports_judge(&r, 1, T0 + 6000, &v);
+	assert_int_equal(v.live, 0);
+	/* After the closing, a late duplicate or an older opening is stale. */
+	cb_fleet_reports_open(&r, "web-1", 6, 20000, T0 + 7000, 0);
+	cb_fleet_reports_open(&r, "web-1", 5, 20000, T0 + 7000, 0);
+	cb_fleet_reports_judge(&r, 1, T0 + 7000, &v);
+	assert_int_equal(v.live, 0);
+	assert_false(v.fresh);
+	cb_fleet_reports_open(&r, "web-1", 7, 20000, T0 + 7000, 0);
+	cb_fleet_reports_judge(&r, 1, T0 + 7000, &v);
+	assert_true(v.fresh);
 }
 
 static void test_reports_expire_and_resync_sweeps_the_unseen(void **state)
