@@ -36,6 +36,7 @@
 #define WARN_EVERY_MS    60000 /* the guard rail's warning, at most this often */
 #define DEFAULT_SPREAD   10    /* percent, when the breaker sets no jitter */
 #define EVENTS_PER_TURN  64
+#define RING_HOLE_MS     1000   /* an event still incomplete after this is passed over */
 #define SCAN_KEYS_MAX    100000 /* keys one snapshot looks at, whatever Redis holds */
 #define PASSWORD_MAX     512
 
@@ -63,6 +64,7 @@ struct agent {
 	uint64_t backoff_ms;
 	int64_t next_attempt, next_scan, next_ping, next_resync, next_warn;
 	uint64_t ring_seq, resync_pass;
+	int64_t ring_hole_since; /* when reading stopped at an incomplete event, 0 none */
 	uint64_t random;
 };
 
@@ -181,33 +183,40 @@ static void sync_breaker(struct agent *a, struct fleet_breaker *fb, int64_t now)
 }
 
 /* New events of the ring: the breakers they name are synced now, and a
- * local reset mutes the fleet for that breaker. */
+ * local reset mutes the fleet for that breaker. Events are taken in order:
+ * one not yet complete (its writer is between taking the number and
+ * writing it) stops the reading until the next turn, and is passed over
+ * only after RING_HOLE_MS (the writer died, or the ring overran; the
+ * slot scan covers what it said). */
 static void read_ring(struct agent *a, int64_t now)
 {
 	struct cb_event ev[EVENTS_PER_TURN];
 	size_t got;
 	while ((got = cb_store_read_events(a->st, a->ring_seq, ev, EVENTS_PER_TURN)) > 0) {
 		for (size_t i = 0; i < got; i++) {
+			if (ev[i].seq != a->ring_seq + 1) {
+				if (!a->ring_hole_since)
+					a->ring_hole_since = now;
+				if (now - a->ring_hole_since < RING_HOLE_MS)
+					return;
+			}
+			a->ring_hole_since = 0;
 			a->ring_seq = ev[i].seq;
 			char name[CB_NAME_MAX];
 			snprintf(name, sizeof(name), "%.*s", CB_NAME_MAX - 1, ev[i].breaker);
 			struct fleet_breaker *fb = find(a, name);
 			if (!fb)
 				continue;
-			if (ev[i].to == CB_CLOSED && ev[i].cause == CB_CAUSE_OPERATOR) {
+			/* The reports in hand are then held by the mute (and
+			 * counted so) when next judged. */
+			if (ev[i].to == CB_CLOSED && ev[i].cause == CB_CAUSE_OPERATOR)
 				fb->mute_until = now + MUTE_MS;
-				cb_fleet_reports_mark_used(&fb->reports);
-			}
 			if (a->linked)
 				sync_breaker(a, fb, now);
 		}
 		if (got < EVENTS_PER_TURN)
 			break;
 	}
-	/* Events overwritten before we read them: the slot scan covers them. */
-	uint64_t last = cb_store_last_event_seq(a->st);
-	if (a->ring_seq < last)
-		a->ring_seq = last;
 }
 
 /* ---- what other hosts report ---- */
