@@ -1,9 +1,11 @@
+# shellcheck shell=sh
 # fleet_lib.sh - sourced after lib.sh by the test_fleet_*.sh tests: one
 # redis-server on 127.0.0.1 at a free port, started and stopped by its pid,
 # and several "hosts" on this machine, each a configuration, a state file
 # and an agent of its own with a distinct host_id (README "Fleet mode").
-command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
 	skip "redis-server and redis-cli are not installed (make deps installs redis-server redis-tools)"
+fi
 CONNECTOR=$HELPERS/connector
 REDIS_PORT=$(free_port)
 DEAD=$(free_port) # the backend every host finds refusing
@@ -12,14 +14,14 @@ rcli() {
 	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
 }
 
-# start_redis [ARGS...] - redis-server in the foreground of a background
-# job (its pid in REDIS_PID), nothing saved to disk.
+# start_redis - redis-server in the foreground of a background job (its
+# pid in REDIS_PID), nothing saved to disk.
 start_redis() {
 	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-		--dir "$T" "$@" >>"$T/redis.log" 2>&1 &
+		--dir "$T" >>"$T/redis.log" 2>&1 &
 	REDIS_PID=$!
 	CB_PIDS="$CB_PIDS $REDIS_PID"
-	wait_until 10 rcli ${REDIS_AUTH:-} ping
+	wait_until 10 rcli ping
 }
 
 stop_redis() {

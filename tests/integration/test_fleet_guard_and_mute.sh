@@ -1,10 +1,12 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode's guard rails: the fleet may not open more than half of this
 # host's breakers (the agent stops applying and warns), and a local reset
 # mutes fleet openings of that breaker for a minute.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fleet_lib.sh"
 start_redis
+# shellcheck disable=SC2034 # read by host() in fleet_lib.sh
 MORE_BREAKERS="[b2]
 hosts = 127.0.0.1:$(free_port)
 [b3]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode against hostile or broken publishers (redis-cli PUBLISH and
 # SET): malformed, foreign-version, oversized messages and keys are refused
 # and counted; a duplicated message applies once; a reordered (older)

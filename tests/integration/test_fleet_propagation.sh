@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode, quorum 1: one host's opening opens the breaker on another
 # (cause fleet, opened_by), once per transition: one message for the
 # opening and one for the closing, none from the host that applied it (no
@@ -34,7 +35,7 @@ assert_eq "$(js b "b['rejected']")" "$((before + 1))" "b rejects without trying"
 
 # The key: one per breaker and host, expiring with the open time.
 ttl=$(rcli pttl cbreaker:default:open:api:host-a)
-[ "$ttl" -gt 0 ] && [ "$ttl" -le 20000 ] || fail "key TTL $ttl not within the open time"
+if [ "$ttl" -le 0 ] || [ "$ttl" -gt 20000 ]; then fail "key TTL $ttl not within the open time"; fi
 assert_eq "$(rcli exists cbreaker:default:open:api:host-b)" 0 "b published the fleet's opening"
 
 # Closing on a deletes its key and says so, once; b stays as it is (a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode, quorum 2: one host's report is held back (counted as
 # suppressed by the quorum), a second host's report meets it; the opening
 # then lasts the reports' remaining time capped by max_open.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode: four hosts apply one opening; their open times are spread
 # (jitter, else 10%), so they do not all probe in the same instant, and
 # none holds longer than the report.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode with Redis stopped (SIGSTOP) and killed: protected programs'
 # connects keep their latency (nothing in a program waits on Redis), the
 # agents say disconnected, an opening applied before expires on its own,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode: the reporting host's agent is killed. Its key still expires
 # with the open time, the remote opening ends at its own deadline (then
 # the breaker probes for itself), and the dead agent's status says so.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # NAME_AGENT, NAME_PORT: set by start_agent, start_server
 # Fleet mode across hosts whose CLOCK_MONOTONIC differ by a day (a time
 # namespace, `unshare --time`, for b's agent and programs): only durations
 # cross hosts, so b's opening ends when a's does, by the wall clock.
