@@ -127,8 +127,7 @@ void cb_handles_cache_breaker(const void *handle, const struct cb_curl_target *s
 {
 	pthread_mutex_lock(&lock);
 	unsigned i = handle ? probe(handle) : 0;
-	if (handle && table[i].handle == handle &&
-	    memcmp(&table[i].t, seen, sizeof(*seen)) == 0) {
+	if (handle && table[i].handle == handle && memcmp(&table[i].t, seen, sizeof(*seen)) == 0) {
 		table[i].t.breaker = b;
 		table[i].t.breaker_generation = generation;
 	}

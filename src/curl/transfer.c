@@ -234,8 +234,8 @@ static void record(const struct cb_curl_api *api, CURL *h, struct cb_guard *g, C
 	enum cb_outcome o = left_for_elsewhere(api, h, b, t->port_override)
 	                            ? CB_OUTCOME_SUCCESS
 	                            : cb_curl_classify(b->cfg, code, status, &error);
-	cb_log(CB_LOG_DEBUG, "%s: curl transfer to %s port %u: code %d, HTTP %ld: %s",
-	       b->cfg->name, t->host, (unsigned)t->url_port, (int)code, status,
+	cb_log(CB_LOG_DEBUG, "%s: curl transfer to %s port %u: code %d, HTTP %ld: %s", b->cfg->name,
+	       t->host, (unsigned)t->url_port, (int)code, status,
 	       o == CB_OUTCOME_FAILURE   ? "failure"
 	       : o == CB_OUTCOME_SUCCESS ? "success"
 	                                 : "neutral");
