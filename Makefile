@@ -17,17 +17,20 @@ SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 # Debian packages: build, unit tests, and the real programs the
 # integration tests run.
-DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev
+DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
             strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt \
-            debhelper dpkg-dev lintian man-db bash-completion shellcheck
+            debhelper dpkg-dev lintian man-db bash-completion shellcheck \
+            redis-server
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
 INIH_LIBS  = $(shell pkg-config --libs inih 2>/dev/null)
 CMOCKA     = $(shell pkg-config --cflags --libs cmocka 2>/dev/null)
 CURL_LIBS  = $(shell pkg-config --libs libcurl 2>/dev/null)
+# The fleet agent alone links hiredis (README "Fleet mode"); the shim never does.
+HIREDIS_LIBS = $(shell pkg-config --libs hiredis 2>/dev/null)
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread \
@@ -87,7 +90,7 @@ $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
 	  -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
-	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) -ldl -pthread
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) $(HIREDIS_LIBS) -ldl -pthread
 
 # A test links its own source and the helpers it names as prerequisites
 # below, before the core library.
@@ -98,6 +101,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 # The connect policy's tests replace libc.o with a scriptable fake.
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
 $(BUILD)/tests/test_attempt: tests/unit/fake_libc.c tests/unit/fake_libc.h
+
+# The fleet agent's pure parts (tools/) are unit-tested beside the core.
+FLEET_PURE = tools/fleet_proto.c tools/fleet_reports.c
+$(BUILD)/tests/test_fleet: tests/unit/test_fleet.c $(FLEET_PURE) $(wildcard tools/*.h) $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -iquote tools -o $@ $< $(FLEET_PURE) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)

@@ -297,6 +297,10 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 	v->page.pid = 0;
 	v->page.n = n;
 	v->page.breakers = v->rb;
+	if (c->cfg->fleet.enabled) {
+		cb_render_fleet_collect(&v->fleet, v->st, v->page.mono_now_ms);
+		v->page.fleet = &v->fleet;
+	}
 	return 0;
 }
 

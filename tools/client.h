@@ -53,6 +53,7 @@ struct cb_client_view {
 	struct cb_store *st; /* NULL when there is no state file yet */
 	struct cb_render_breaker *rb;
 	struct cb_render_page page;
+	struct cb_render_fleet fleet; /* page.fleet points here with a [fleet] section */
 };
 int cb_client_view_open(struct cb_client *c, struct cb_client_view *v);
 void cb_client_view_close(struct cb_client_view *v);

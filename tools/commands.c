@@ -37,6 +37,9 @@ static const struct cb_command commands[] = {
          "  absolute). Options end at CMD. Exit status: CMD's own; 125 when run\n"
          "  itself fails (no library, no such configuration); 126 when CMD cannot be\n"
          "  executed; 127 when CMD is not found; 2 on bad usage.\n"},
+        {"fleet", cb_cmd_fleet, "[-c FILE]", "the fleet agent: share openings through Redis",
+         "  In the foreground (for systemd, Restart=always), with the [fleet] section\n"
+         "  of the configuration (README \"Fleet mode\"). Restart it after a change.\n"},
         {"ps", cb_cmd_ps, "[--json]", "processes that have the library loaded",
          "  From /proc: pid, user, configuration (CBREAKER_CONFIG from the process's\n"
          "  environment, else the default) and command line. Processes of other users\n"

@@ -40,5 +40,6 @@ int cb_cmd_disable(int argc, char **argv);
 int cb_cmd_ps(int argc, char **argv);
 int cb_cmd_version(int argc, char **argv);
 int cb_cmd_help(int argc, char **argv);
+int cb_cmd_fleet(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 #include <ini.h>
 
 #include "config/config.h"
+#include "config/fleet.h"
 #include "config/keys.h"
 #include "config/nameset.h"
 #include "config/value.h"
@@ -35,7 +36,7 @@
 #define PATTERN_BUF 320
 
 enum line_kind { L_BLANK, L_COMMENT, L_SECTION, L_KEY, L_CONTINUATION, L_BAD };
-enum section_kind { S_NONE, S_GLOBAL, S_DEFAULTS, S_BREAKER, S_IGNORED };
+enum section_kind { S_NONE, S_GLOBAL, S_DEFAULTS, S_FLEET, S_BREAKER, S_IGNORED };
 
 /* What loading a breaker section found, beside its values. */
 struct breaker_seen {
@@ -54,7 +55,8 @@ struct loader {
 	struct cb_breaker_config builtin; /* keys.def's defaults, parsed once per load */
 	struct cb_breaker_config defaults;
 	int gline[CB_GKEY_COUNT]; /* [global] keys: where set */
-	int global_line, defaults_line;
+	int fline[CB_FKEY_COUNT]; /* [fleet] keys: where set */
+	int global_line, defaults_line, fleet_line;
 	struct cb_nameset names, patterns;
 	bool out_of_memory;
 
@@ -73,7 +75,8 @@ struct loader {
 	enum section_kind section;
 	size_t breaker;
 	char section_name[QUOTE_MAX + 1];
-	int cont_key;  /* breaker key a continuation extends; -1 none, -2 a global key */
+	int cont_key;  /* breaker key a continuation extends; -1 none, -2 a [global] or [fleet] key
+	                */
 	int empty_key; /* list key given an empty value, waiting for continuations */
 	int empty_line;
 };
@@ -261,6 +264,8 @@ static void begin_section(struct loader *l, const char *name, size_t len)
 		first = &l->global_line;
 	else if (len == 8 && memcmp(name, "defaults", 8) == 0)
 		first = &l->defaults_line;
+	else if (len == 5 && memcmp(name, "fleet", 5) == 0)
+		first = &l->fleet_line;
 	if (first) {
 		if (*first) {
 			report(l, l->lineno, "duplicate section [%s] (first on line %d)",
@@ -268,7 +273,10 @@ static void begin_section(struct loader *l, const char *name, size_t len)
 			return;
 		}
 		*first = l->lineno;
-		l->section = first == &l->global_line ? S_GLOBAL : S_DEFAULTS;
+		l->section = first == &l->global_line     ? S_GLOBAL
+		             : first == &l->defaults_line ? S_DEFAULTS
+		                                          : S_FLEET;
+		l->cfg->fleet.enabled |= l->section == S_FLEET;
 		return;
 	}
 	if (!valid_breaker_name(name, len)) {
@@ -313,6 +321,28 @@ static void global_key(struct loader *l, const char *name, const char *value)
 		report(l, l->lineno, "[global] %s: empty value", name);
 	else if (cb_keys_global_parse(&l->cfg->global, k, value, err, sizeof(err)) < 0)
 		report(l, l->lineno, "[global] %s = %.*s: %s", name, QUOTE_MAX, value, err);
+}
+
+static void fleet_key(struct loader *l, const char *name, const char *value)
+{
+	char err[CB_DIAG_LEN];
+	int k = cb_fleet_key_find(name);
+
+	if (k < 0) {
+		report(l, l->lineno, "[fleet] unknown key \"%.*s\"", QUOTE_MAX, name);
+		return;
+	}
+	if (l->fline[k]) {
+		report(l, l->lineno, "[fleet] duplicate key %s (first on line %d)", name,
+		       l->fline[k]);
+		return;
+	}
+	l->fline[k] = l->lineno;
+	l->cont_key = -2;
+	if (!*value)
+		report(l, l->lineno, "[fleet] %s: empty value", name);
+	else if (cb_fleet_parse(&l->cfg->fleet, k, value, err, sizeof(err)) < 0)
+		report(l, l->lineno, "[fleet] %s = %.*s: %s", name, QUOTE_MAX, value, err);
 }
 
 /* Each pattern goes to the matcher now, so patterns keep file order (the
@@ -415,12 +445,14 @@ static void continue_key(struct loader *l, const char *value)
 	int k = l->cont_key;
 	char err[CB_DIAG_LEN];
 
-	if (l->section != S_BREAKER && l->section != S_DEFAULTS && l->section != S_GLOBAL)
+	if (l->section != S_BREAKER && l->section != S_DEFAULTS && l->section != S_GLOBAL &&
+	    l->section != S_FLEET)
 		return; /* the key it continues was already reported */
 	if (k == -1)
 		return;
 	if (k == -2) {
-		report(l, l->lineno, "[global] indented line: a global key takes a single value");
+		report(l, l->lineno, "[%s] indented line: a %s key takes a single value",
+		       l->section_name, l->section_name);
 		l->cont_key = -1;
 		return;
 	}
@@ -469,6 +501,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		break;
 	case S_GLOBAL:
 		global_key(l, name, value);
+		break;
+	case S_FLEET:
+		fleet_key(l, name, value);
 		break;
 	case S_DEFAULTS:
 	case S_BREAKER:
@@ -622,6 +657,7 @@ struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 	if (!realpath(l.path, l.cfg->real_path))
 		snprintf(l.cfg->real_path, sizeof(l.cfg->real_path), "%s", l.path);
 	cb_keys_global_defaults(&l.cfg->global);
+	cb_fleet_defaults(&l.cfg->fleet);
 	cb_keys_breaker_defaults(&l.builtin);
 	memcpy(&l.defaults, &l.builtin, sizeof(l.defaults));
 	cb_nameset_init(&l.names);

@@ -69,10 +69,36 @@ struct cb_global_config {
 	mode_t state_mode; /* default 0600 */
 };
 
+/* [fleet] (README "Fleet mode"): read by the `cbreaker fleet` agent
+ * alone; the shim only validates it. Names are 1-63 characters of
+ * A-Z a-z 0-9 _ . - like breaker names, so that Redis keys built from
+ * them parse back unambiguously. */
+#define CB_FLEET_QUORUM_MAX     64
+#define CB_FLEET_DEFAULT_PORT   6379
+#define CB_FLEET_DEFAULT_QUORUM 2
+#define CB_FLEET_DEFAULT_MAX_MS (10ULL * 60 * 1000)
+struct cb_fleet_config {
+	bool enabled;                 /* the file has a [fleet] section */
+	char redis[PATH_MAX];         /* as written, for messages */
+	char redis_host[CB_HOST_MAX]; /* "" when redis_unix is set; IPv6 without brackets */
+	uint16_t redis_port;
+	char redis_unix[PATH_MAX];    /* "unix:PATH": the socket's path */
+	char name[CB_NAME_MAX];       /* fleet group */
+	char host_id[CB_NAME_MAX];    /* "" = from /etc/machine-id, read by the agent */
+	uint32_t quorum;              /* 1..CB_FLEET_QUORUM_MAX */
+	uint64_t max_open_ms;         /* cap on a remote opening */
+	char password_file[PATH_MAX]; /* "" = no AUTH */
+};
+
+/* 1..CB_NAME_MAX-1 characters of A-Z a-z 0-9 _ . -: breaker names, fleet
+ * names and host ids, the words a fleet key or message is made of. */
+bool cb_fleet_valid_name(const char *s, size_t len);
+
 struct cb_config {
 	char path[PATH_MAX];      /* as given */
 	char real_path[PATH_MAX]; /* realpath(3) of it: names the auto state file */
 	struct cb_global_config global;
+	struct cb_fleet_config fleet;
 	size_t n_breakers;
 	struct cb_breaker_config *breakers; /* in file order; index = breaker id */
 	struct cb_matcher *matcher;         /* every breaker's `hosts`, ids as above */

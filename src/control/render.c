@@ -140,6 +140,23 @@ void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_co
 		cb_breaker_snapshot(slot, cfg, mono_now_ms, &out->snap);
 }
 
+void cb_render_fleet_collect(struct cb_render_fleet *out, struct cb_store *st, int64_t mono_now_ms)
+{
+	memset(out, 0, sizeof(*out));
+	const struct cb_fleet_shared *f = cb_store_fleet(st);
+	if (!f)
+		return;
+	int64_t beat = atomic_load_explicit(&f->heartbeat_ms, memory_order_acquire);
+	uint32_t link = atomic_load_explicit(&f->link, memory_order_relaxed);
+	if (mono_now_ms - beat > CB_RENDER_FLEET_STALE_MS || link > CB_FLEET_LINK_DISCONNECTED)
+		link = CB_FLEET_LINK_NONE;
+	out->link = (enum cb_fleet_link)link;
+	out->since_wall_ms = atomic_load_explicit(&f->since_wall_ms, memory_order_relaxed);
+	out->pid = atomic_load_explicit(&f->pid, memory_order_relaxed);
+	for (int i = 0; i < CB_FLEET_COUNTERS; i++)
+		out->counters[i] = atomic_load_explicit(&f->counters[i], memory_order_relaxed);
+}
+
 const struct cb_render_breaker *cb_render_find(const struct cb_render_page *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -254,7 +271,66 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	cb_buf_printf(b, "},\"would_reject\":%llu", (unsigned long long)s->would_reject);
 	json_key(b, "last_failure");
 	json_last_failure(b, s);
+	if (p->fleet) {
+		json_key(b, "opened_by");
+		if (s->fleet)
+			json_hosts(b, s->opened_by);
+		else
+			cb_buf_puts(b, "null");
+	}
 	cb_buf_puts(b, "}");
+}
+
+static const char *fleet_link_word(enum cb_fleet_link link)
+{
+	switch (link) {
+	case CB_FLEET_LINK_CONNECTED:
+		return "connected";
+	case CB_FLEET_LINK_DISCONNECTED:
+		return "disconnected";
+	default:
+		return "not_running";
+	}
+}
+
+static const char *const fleet_counter_names[CB_FLEET_COUNTERS] = {
+        [CB_FLEET_RECONNECTS] = "reconnects",  [CB_FLEET_PUBLISHED] = "published",
+        [CB_FLEET_APPLIED] = "applied",        [CB_FLEET_SUPPRESSED_QUORUM] = "quorum",
+        [CB_FLEET_SUPPRESSED_CAP] = "cap",     [CB_FLEET_SUPPRESSED_MUTE] = "mute",
+        [CB_FLEET_SUPPRESSED_LOCAL] = "local", [CB_FLEET_MESSAGES_REJECTED] = "messages_rejected",
+};
+
+static bool fleet_is_suppression(int counter)
+{
+	return counter >= CB_FLEET_SUPPRESSED_QUORUM && counter <= CB_FLEET_SUPPRESSED_LOCAL;
+}
+
+/* ,"fleet":{"link":...,"since":...,"agent_pid":...,counters,"suppressed":{...}} */
+static void json_fleet(struct cb_buf *b, const struct cb_render_fleet *f)
+{
+	char iso[40];
+	cb_buf_puts(b, ",\"fleet\":{\"link\":");
+	cb_render_json_string(b, fleet_link_word(f->link));
+	cb_buf_puts(b, ",\"since\":");
+	if (f->link != CB_FLEET_LINK_NONE && f->since_wall_ms) {
+		cb_render_iso_time(iso, sizeof(iso), f->since_wall_ms);
+		cb_render_json_string(b, iso);
+	} else {
+		cb_buf_puts(b, "null");
+	}
+	if (f->link != CB_FLEET_LINK_NONE)
+		cb_buf_printf(b, ",\"agent_pid\":%u", f->pid);
+	else
+		cb_buf_puts(b, ",\"agent_pid\":null");
+	for (int i = 0; i < CB_FLEET_COUNTERS; i++)
+		if (!fleet_is_suppression(i))
+			cb_buf_printf(b, ",\"%s\":%llu", fleet_counter_names[i],
+			              (unsigned long long)f->counters[i]);
+	cb_buf_puts(b, ",\"suppressed\":{");
+	for (int i = CB_FLEET_SUPPRESSED_QUORUM, first = 1; fleet_is_suppression(i); i++, first = 0)
+		cb_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",", fleet_counter_names[i],
+		              (unsigned long long)f->counters[i]);
+	cb_buf_puts(b, "}}");
 }
 
 void cb_render_status_json(struct cb_buf *b, const struct cb_render_page *p, const char *only)
@@ -271,6 +347,8 @@ void cb_render_status_json(struct cb_buf *b, const struct cb_render_page *p, con
 		cb_buf_printf(b, "%d", p->pid);
 	else
 		cb_buf_puts(b, "null");
+	if (p->fleet)
+		json_fleet(b, p->fleet);
 	cb_buf_puts(b, ",\"breakers\":[");
 	bool first = true;
 	for (size_t i = 0; i < p->n; i++) {
@@ -319,7 +397,11 @@ static void table_row(const struct cb_render_page *p, const struct cb_render_bre
 	switch (s->state) {
 	case CB_OPEN:
 		human_duration(when, sizeof(when), s->retry_at_ms - p->mono_now_ms);
-		snprintf(cells[4], TABLE_CELL, "retry in %s", when);
+		if (s->fleet)
+			snprintf(cells[4], TABLE_CELL, "retry in %s (fleet: %s)", when,
+			         s->opened_by);
+		else
+			snprintf(cells[4], TABLE_CELL, "retry in %s", when);
 		break;
 	case CB_HALF_OPEN:
 		snprintf(cells[4], TABLE_CELL, "probing (%u)", s->half_open_inflight);
@@ -397,6 +479,20 @@ void cb_render_status_table(struct cb_buf *b, const struct cb_render_page *p, co
 		r++;
 	}
 	free(rows);
+	if (!p->fleet)
+		return;
+	char iso[40];
+	switch (p->fleet->link) {
+	case CB_FLEET_LINK_CONNECTED:
+		cb_buf_puts(b, "fleet: connected\n");
+		break;
+	case CB_FLEET_LINK_DISCONNECTED:
+		cb_render_iso_time(iso, sizeof(iso), p->fleet->since_wall_ms);
+		cb_buf_printf(b, "fleet: disconnected since %s\n", iso);
+		break;
+	default:
+		cb_buf_puts(b, "fleet: agent not running\n");
+	}
 }
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
@@ -432,6 +528,31 @@ static void prom_sample(struct cb_buf *b, const char *name, const char *breaker,
 		cb_buf_puts(b, "\"");
 	}
 	cb_buf_printf(b, "} %s\n", number);
+}
+
+/* The agent's families (README "Fleet mode"): not per breaker. */
+static void prom_fleet(struct cb_buf *b, const struct cb_render_fleet *f)
+{
+	prom_family(b, "cbreaker_fleet_connected", "gauge",
+	            "1 while the fleet agent is connected to Redis, else 0.");
+	cb_buf_printf(b, "cbreaker_fleet_connected %d\n", f->link == CB_FLEET_LINK_CONNECTED);
+	for (int i = 0; i < CB_FLEET_COUNTERS; i++) {
+		if (fleet_is_suppression(i))
+			continue;
+		char name[64];
+		snprintf(name, sizeof(name), "cbreaker_fleet_%s_total", fleet_counter_names[i]);
+		prom_family(b, name, "counter",
+		            i == CB_FLEET_RECONNECTS  ? "Links to Redis made after the first."
+		            : i == CB_FLEET_PUBLISHED ? "Openings and closings this host published."
+		            : i == CB_FLEET_APPLIED   ? "Fleet openings applied on this host."
+		                                      : "Fleet messages refused as malformed.");
+		cb_buf_printf(b, "%s %llu\n", name, (unsigned long long)f->counters[i]);
+	}
+	prom_family(b, "cbreaker_fleet_suppressed_total", "counter",
+	            "Fleet openings not applied here, by reason.");
+	for (int i = CB_FLEET_SUPPRESSED_QUORUM; fleet_is_suppression(i); i++)
+		cb_buf_printf(b, "cbreaker_fleet_suppressed_total{reason=\"%s\"} %llu\n",
+		              fleet_counter_names[i], (unsigned long long)f->counters[i]);
 }
 
 void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
@@ -476,6 +597,8 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 		prom_sample(b, "cbreaker_retry_after_seconds", p->breakers[i].cfg->name, NULL, NULL,
 		            num);
 	}
+	if (p->fleet)
+		prom_fleet(b, p->fleet);
 }
 
 /* The cause of a transition, as a word for machines. */
@@ -490,6 +613,7 @@ static const char *cause_name(unsigned cause)
 	        [CB_CAUSE_PROBE_FAILED] = "probe_failed",
 	        [CB_CAUSE_PROBES_SUCCEEDED] = "probes_succeeded",
 	        [CB_CAUSE_OPERATOR] = "operator",
+	        [CB_CAUSE_FLEET] = "fleet",
 	};
 	return cause < sizeof(names) / sizeof(names[0]) ? names[cause] : "unknown";
 }

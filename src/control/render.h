@@ -33,6 +33,21 @@ struct cb_render_breaker {
 	struct cb_snapshot snap;
 };
 
+/* The fleet agent's link and counters as the state file's header holds
+ * them (README "Fleet mode"). */
+struct cb_render_fleet {
+	enum cb_fleet_link link; /* NONE also when the agent's heartbeat is stale */
+	int64_t since_wall_ms;
+	uint32_t pid;
+	uint64_t counters[CB_FLEET_COUNTERS];
+};
+
+/* An agent that has not taken a turn for this long is gone (killed). */
+#define CB_RENDER_FLEET_STALE_MS 5000
+
+/* Reads st's fleet part (st may be NULL: no agent). */
+void cb_render_fleet_collect(struct cb_render_fleet *out, struct cb_store *st, int64_t mono_now_ms);
+
 /* Everything a status or metrics page shows. The two clocks are read once,
  * so every time on a page is converted alike. */
 struct cb_render_page {
@@ -42,6 +57,7 @@ struct cb_render_page {
 	size_t n;
 	const struct cb_render_breaker *breakers;
 	int64_t mono_now_ms, wall_now_ms;
+	const struct cb_render_fleet *fleet; /* NULL: no [fleet] section, nothing shown */
 };
 
 /* Snapshots `slot` (NULL: a breaker nothing has used yet, shown closed with

@@ -89,6 +89,11 @@ static void show(const struct cb_runtime *rt, char **w, int n, struct cb_buf *ou
 		cb_render_error_json(out, "out of memory");
 		return;
 	}
+	struct cb_render_fleet fleet;
+	if (rt->cfg->fleet.enabled) {
+		cb_render_fleet_collect(&fleet, rt->store, p.mono_now_ms);
+		p.fleet = &fleet;
+	}
 	if (table)
 		cb_render_status_table(out, &p, only, color);
 	else if (strcmp(w[0], "metrics") == 0)

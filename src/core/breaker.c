@@ -638,6 +638,45 @@ void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
 	transition_fill(tr, w, CB_CLOSED, CB_CAUSE_OPERATOR, 0, 0);
 }
 
+/* The reporters, stored byte by byte like last_address: a display may read
+ * them at any time. Written before the CAS, so a reader who sees the new
+ * generation in fleet_generation sees them too. */
+static void fleet_by_write(struct cb_slot *s, const char *by)
+{
+	size_t i = 0;
+	for (; by && i + 1 < CB_FLEET_BY_MAX && by[i]; i++)
+		__atomic_store_n(&s->fleet_by[i], by[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&s->fleet_by[i], '\0', __ATOMIC_RELEASE);
+}
+
+bool cb_breaker_open_remote(struct cb_slot *s, const struct cb_env *env, uint64_t open_ms,
+                            const char *by, struct cb_transition *tr)
+{
+	if (tr)
+		memset(tr, 0, sizeof(*tr));
+	uint64_t old = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (cb_slot_word_state(old) != CB_CLOSED || open_ms == 0)
+		return false;
+	int64_t retry = env->now_ms + (int64_t)open_ms;
+	fleet_by_write(s, by);
+	/* As in open_from: raised before the CAS so nobody sees the new open
+	 * state with a past retry time. */
+	store_max(&s->retry_at_ms, retry);
+	if (!state_cas(s, old, CB_OPEN))
+		return false;
+	atomic_store_explicit(&s->retry_at_ms, retry, RELAXED);
+	atomic_store_explicit(&s->opened_at_ms, env->now_ms, RELAXED);
+	atomic_store_explicit(&s->fleet_generation, cb_slot_word_generation(old) + 1,
+	                      memory_order_release);
+	leases_clear(s);
+	atomic_fetch_add_explicit(&s->transitions[CB_OPEN], 1, RELAXED);
+	if (tr) {
+		transition_fill(tr, old, CB_OPEN, CB_CAUSE_FLEET, 0, 0);
+		tr->retry_in_ms = open_ms;
+	}
+	return true;
+}
+
 void cb_breaker_note_retry_after(struct cb_slot *s, int64_t until_ms)
 {
 	store_max(&s->retry_after_until_ms, until_ms);
@@ -680,4 +719,12 @@ void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config
 	for (int i = 0; i < CB_STATE_COUNT; i++)
 		out->transitions[i] = atomic_load_explicit(&s->transitions[i], RELAXED);
 	last_failure_read(s, &out->last_error, &out->last_wall_ms, out->last_address);
+	out->fleet =
+	        out->state == CB_OPEN &&
+	        atomic_load_explicit(&s->fleet_generation, memory_order_acquire) == out->generation;
+	if (out->fleet) {
+		for (size_t i = 0; i < CB_FLEET_BY_MAX; i++)
+			out->opened_by[i] = __atomic_load_n(&s->fleet_by[i], __ATOMIC_ACQUIRE);
+		out->opened_by[CB_FLEET_BY_MAX - 1] = '\0';
+	}
 }

@@ -101,6 +101,15 @@ void cb_breaker_force(struct cb_slot *s, enum cb_state to, const struct cb_env *
 void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
                       const struct cb_env *env, struct cb_transition *tr);
 
+/* A fleet opening (README "Fleet mode"): closed -> open for open_ms with
+ * cause fleet, `by` (the reporting hosts) recorded for display. Only from
+ * closed, by the same compare-and-swap as every transition: never over
+ * forced_open, disabled, or an opening or half-open period of local
+ * evidence, and so never shortening one. False when the breaker was not
+ * closed or the CAS lost to another change. */
+bool cb_breaker_open_remote(struct cb_slot *s, const struct cb_env *env, uint64_t open_ms,
+                            const char *by, struct cb_transition *tr);
+
 /* A Retry-After answer: once the breaker opens, it stays open until then. */
 void cb_breaker_note_retry_after(struct cb_slot *s, int64_t until_ms);
 
@@ -121,6 +130,8 @@ struct cb_snapshot {
 	uint32_t last_error;
 	int64_t last_wall_ms; /* 0 = no failure yet */
 	char last_address[CB_ADDRSTR_MAX];
+	bool fleet;                      /* open now by the fleet's opening */
+	char opened_by[CB_FLEET_BY_MAX]; /* its reporters, when fleet */
 };
 void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config *c, int64_t now_ms,
                          struct cb_snapshot *out);

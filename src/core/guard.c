@@ -169,3 +169,16 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 	if (tr.happened)
 		announce(st, cfg->name, &tr, &env);
 }
+
+bool cb_guard_fleet_open(struct cb_store *st, struct cb_slot *slot,
+                         const struct cb_breaker_config *cfg, uint64_t open_ms, const char *by)
+{
+	CB_KEEP_ERRNO;
+	struct cb_env env;
+	struct cb_transition tr;
+	cb_guard_env(&env, true);
+	bool opened = cb_breaker_open_remote(slot, &env, open_ms, by, &tr);
+	if (tr.happened)
+		announce(st, cfg->name, &tr, &env);
+	return opened;
+}

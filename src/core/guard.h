@@ -46,6 +46,12 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
                       const struct cb_breaker_config *cfg, enum cb_operator_action action,
                       uid_t by);
 
+/* The fleet agent's opening (README "Fleet mode"): cb_breaker_open_remote
+ * on the slot, announced into st's ring with cause fleet. False when the
+ * breaker was not closed. */
+bool cb_guard_fleet_open(struct cb_store *st, struct cb_slot *slot,
+                         const struct cb_breaker_config *cfg, uint64_t open_ms, const char *by);
+
 /* The caller's view of the world for the state machine: clocks, the cached
  * pid, jitter, and the liveness test for probe leases. The wall clock is
  * read only when `wall` (a failure to record); announce() reads it for a

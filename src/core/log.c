@@ -240,6 +240,9 @@ void cb_log_format_transition(char *buf, size_t len, const char *breaker,
 	case CB_CAUSE_OPERATOR:
 		snprintf(why, sizeof(why), "operator, uid %u", tr->uid);
 		break;
+	case CB_CAUSE_FLEET:
+		snprintf(why, sizeof(why), "other hosts of the fleet report it open");
+		break;
 	case CB_CAUSE_NONE:
 		snprintf(why, sizeof(why), "unknown cause");
 		break;

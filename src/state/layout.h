@@ -21,8 +21,10 @@
 #include "state/store.h"
 
 /* "CBRKSTAT" read as a little-endian uint64 (the file never leaves the host). */
-#define CB_STORE_MAGIC        0x544154534b524243ULL
-#define CB_STORE_VERSION      3 /* 2: slots found by the FNV-1a-64 of the name, folded; 3: due[] */
+#define CB_STORE_MAGIC 0x544154534b524243ULL
+#define CB_STORE_VERSION                                                                           \
+	4 /* 2: slots found by the folded FNV-1a-64 of the name; 3: due[]; 4: the fleet agent's    \
+	     link in the header, fleet fields in slots */
 #define CB_STORE_RING         256 /* transitions kept for `cbreaker events` */
 #define CB_STORE_MIN_CAPACITY 256
 #define CB_STORE_MAX_CAPACITY 65536 /* ~80 MB of slots: beyond any sane configuration */
@@ -46,6 +48,7 @@ struct cb_store_header {
 	int64_t created_wall_ms;
 	/* The next event's seq minus one: push takes seq = fetch_add + 1. */
 	_Atomic uint64_t last_seq;
+	struct cb_fleet_shared fleet;
 };
 
 /* One ring entry under its own seqlock: `lock` is 2*seq once event `seq` is

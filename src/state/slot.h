@@ -24,6 +24,7 @@ enum cb_cause {
 	CB_CAUSE_PROBE_FAILED,         /* half_open -> open */
 	CB_CAUSE_PROBES_SUCCEEDED,     /* half_open -> closed, count = successes */
 	CB_CAUSE_OPERATOR,             /* reset, force-open, disable */
+	CB_CAUSE_FLEET, /* closed -> open: other hosts reported it (README "Fleet mode") */
 };
 
 /* What a failure was, packed as kind << 16 | value in cb_slot.last_error. */
@@ -33,7 +34,8 @@ enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
 #define CB_ERROR_VALUE(e)     ((int)((e)&0xffff))
 
 #define CB_WINDOW_BUCKETS 20
-#define CB_DUE_ENTRIES    8 /* pending connects with a deadline, per breaker, host-wide */
+#define CB_DUE_ENTRIES    8   /* pending connects with a deadline, per breaker, host-wide */
+#define CB_FLEET_BY_MAX   192 /* "web-1 web-2 ...": the reporters of a fleet opening */
 
 /* Each word is epoch << 32 | count: a bucket whose epoch is not the current
  * one is stale and is restarted by whoever records into it first. */
@@ -81,6 +83,14 @@ struct cb_slot {
 	_Atomic uint64_t due[CB_DUE_ENTRIES];
 
 	struct cb_window_bucket window[CB_WINDOW_BUCKETS];
+
+	/* The fleet agent's last opening (README "Fleet mode"): the generation
+	 * of the state word it opened (0 = never), so an open state of that
+	 * generation is the fleet's and not local evidence; and the hosts
+	 * that reported it, space-separated, written (byte-wise atomics) by
+	 * the agent alone before it opens. */
+	_Atomic uint64_t fleet_generation;
+	char fleet_by[CB_FLEET_BY_MAX];
 };
 
 /* The state word: generation << 8 | enum cb_state. */

@@ -180,3 +180,8 @@ const char *cb_store_path(const struct cb_store *st)
 {
 	return st->path;
 }
+
+struct cb_fleet_shared *cb_store_fleet(struct cb_store *st)
+{
+	return st ? &st->hdr->fleet : NULL;
+}

@@ -32,6 +32,32 @@ struct cb_event {
 	char last_address[CB_ADDRSTR_MAX];
 };
 
+/* The fleet agent's link and counters, kept in the state file's header
+ * (README "Fleet mode") so that `cbreaker status` and `metrics` show them
+ * from whichever process answers. Written by `cbreaker fleet` alone. */
+enum cb_fleet_link { CB_FLEET_LINK_NONE, CB_FLEET_LINK_CONNECTED, CB_FLEET_LINK_DISCONNECTED };
+enum cb_fleet_counter {
+	CB_FLEET_RECONNECTS,        /* links made after the first */
+	CB_FLEET_PUBLISHED,         /* openings and closings this host published */
+	CB_FLEET_APPLIED,           /* fleet openings applied here */
+	CB_FLEET_SUPPRESSED_QUORUM, /* a report while fewer than quorum hosts agreed */
+	CB_FLEET_SUPPRESSED_CAP,    /* the more-than-half guard rail held it back */
+	CB_FLEET_SUPPRESSED_MUTE,   /* within a minute of a local reset */
+	CB_FLEET_SUPPRESSED_LOCAL,  /* forced open, disabled, open or half-open here */
+	CB_FLEET_MESSAGES_REJECTED, /* malformed, oversized or foreign-version messages */
+	CB_FLEET_COUNTERS
+};
+struct cb_fleet_shared {
+	_Atomic uint32_t link;         /* enum cb_fleet_link */
+	_Atomic uint32_t pid;          /* the agent */
+	_Atomic int64_t since_wall_ms; /* when the link last changed */
+	_Atomic int64_t heartbeat_ms;  /* monotonic: the agent's last turn */
+	_Atomic uint64_t counters[CB_FLEET_COUNTERS];
+};
+
+/* The fleet part of st's header (NULL for NULL). */
+struct cb_fleet_shared *cb_store_fleet(struct cb_store *st);
+
 /* Opens the store the configuration asks for. Problems with the file
  * (foreign owner, symlink, bad magic or version, truncated, no permission)
  * give a private store and one line in `warn` (empty when all went well).
