@@ -10,6 +10,7 @@
  * file: an operator must learn that someone is impersonating the service. */
 #include "client.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -248,6 +249,35 @@ static int need_config(struct cb_client *c)
 	return 0;
 }
 
+/* With state_file = auto each user has a state of their own: an operator
+ * who forgot sudo reads (or changes) an empty one of theirs while the
+ * programs run as another user. Names the other users' private
+ * directories, which may hold the one the programs use. */
+static void other_users_hint(const struct cb_client *c)
+{
+	if (c->cfg->global.state_file_kind != CB_PATH_AUTO)
+		return;
+	DIR *d = opendir(CB_STORE_AUTO_BASE);
+	if (!d)
+		return;
+	char others[256] = "";
+	size_t used = 0;
+	struct dirent *e;
+	unsigned uid;
+	while ((e = readdir(d)) != NULL)
+		if (sscanf(e->d_name, "cbreaker-%u", &uid) == 1 && uid != (unsigned)geteuid() &&
+		    used + 16 < sizeof(others))
+			used += (size_t)snprintf(others + used, sizeof(others) - used, "%s%u",
+			                         used ? ", " : "", uid);
+	closedir(d);
+	if (others[0])
+		fprintf(stderr,
+		        "cbreaker: this is uid %u's own state; programs running as uid %s keep "
+		        "theirs in their own directory under %s: run the tool as that user "
+		        "(e.g. with sudo) to see or change theirs\n",
+		        (unsigned)geteuid(), others, CB_STORE_AUTO_BASE);
+}
+
 /* The message for a state file we could not open, with the owner when
  * permission was the reason. */
 static int attach_failed(struct cb_client *c, const char *err)
@@ -278,6 +308,7 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 		        "cbreaker: no state yet: no process has used this configuration (state "
 		        "file %s does not exist)\n",
 		        c->state);
+		other_users_hint(c);
 	}
 	size_t n = c->cfg->n_breakers;
 	v->rb = calloc(n ? n : 1, sizeof(*v->rb));
@@ -346,8 +377,16 @@ static struct cb_store *open_for_change(struct cb_client *c)
 		cb_store_close(st);
 		st = NULL;
 	}
-	if (!st)
+	if (!st) {
 		cb_client_fail(c, "%s", err[0] ? err : "out of memory");
+		return NULL;
+	}
+	/* Not misleading: the change is real, but for programs yet to start. */
+	fprintf(stderr,
+	        "cbreaker: %s: no process had used this configuration: created the state file "
+	        "%s; programs started from now on see the change\n",
+	        c->cmd, c->state);
+	other_users_hint(c);
 	return st;
 }
 

@@ -375,11 +375,11 @@ static void human_duration(char *buf, size_t len, int64_t ms)
 		         (long long)(s % 3600 / 60));
 }
 
-#define TABLE_COLS 6
+#define TABLE_COLS 7
 #define TABLE_CELL 256 /* > name, error, address and age together */
 
 static const char *const table_heads[TABLE_COLS] = {
-        "NAME", "STATE", "FAILURES/CALLS", "RATE", "RETRY", "LAST ERROR",
+        "NAME", "STATE", "FAILURES/CALLS", "REJECTED", "RATE", "RETRY", "LAST ERROR",
 };
 
 /* The cells of one row; the last column is free-form. */
@@ -393,33 +393,36 @@ static void table_row(const struct cb_render_page *p, const struct cb_render_bre
 	         rb->cfg->mode == CB_MODE_OBSERVE ? " (observe)" : "");
 	snprintf(cells[2], TABLE_CELL, "%llu/%llu", (unsigned long long)s->failures,
 	         (unsigned long long)s->calls);
-	snprintf(cells[3], TABLE_CELL, "%u%%", s->window_failure_rate);
+	snprintf(cells[3], TABLE_CELL, "%llu", (unsigned long long)s->rejected);
+	snprintf(cells[4], TABLE_CELL, "%u%%", s->window_failure_rate);
+	char since[32];
+	human_duration(since, sizeof(since), p->mono_now_ms - s->opened_at_ms);
 	switch (s->state) {
 	case CB_OPEN:
 		human_duration(when, sizeof(when), s->retry_at_ms - p->mono_now_ms);
 		if (s->fleet)
-			snprintf(cells[4], TABLE_CELL, "retry in %s (fleet: %s)", when,
-			         s->opened_by);
+			snprintf(cells[5], TABLE_CELL, "retry in %s (open %s; fleet: %.120s)", when,
+			         since, s->opened_by);
 		else
-			snprintf(cells[4], TABLE_CELL, "retry in %s", when);
+			snprintf(cells[5], TABLE_CELL, "retry in %s (open %s)", when, since);
 		break;
 	case CB_HALF_OPEN:
-		snprintf(cells[4], TABLE_CELL, "probing (%u)", s->half_open_inflight);
+		snprintf(cells[5], TABLE_CELL, "probing (%u)", s->half_open_inflight);
 		break;
 	case CB_FORCED_OPEN:
-		snprintf(cells[4], TABLE_CELL, "until reset");
+		snprintf(cells[5], TABLE_CELL, "until reset");
 		break;
 	default:
-		snprintf(cells[4], TABLE_CELL, "-");
+		snprintf(cells[5], TABLE_CELL, "-");
 	}
 	if (s->last_wall_ms == 0) {
-		snprintf(cells[5], TABLE_CELL, "-");
+		snprintf(cells[6], TABLE_CELL, "-");
 		return;
 	}
 	char err[64];
 	cb_log_format_error(err, sizeof(err), s->last_error);
 	human_duration(when, sizeof(when), p->wall_now_ms - s->last_wall_ms);
-	snprintf(cells[5], TABLE_CELL, "%s%s%s, %s ago", err[0] ? err : "failure",
+	snprintf(cells[6], TABLE_CELL, "%s%s%s, %s ago", err[0] ? err : "failure",
 	         s->last_address[0] ? " " : "", s->last_address, when);
 }
 
@@ -576,6 +579,15 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 			prom_sample(b, "cbreaker_calls_total", p->breakers[i].cfg->name, "outcome",
 			            outcomes[o], num);
 		}
+	}
+
+	prom_family(b, "cbreaker_would_reject_total", "counter",
+	            "Calls observe mode let through that enforce mode would have rejected.");
+	for (size_t i = 0; i < p->n; i++) {
+		snprintf(num, sizeof(num), "%llu",
+		         (unsigned long long)p->breakers[i].snap.would_reject);
+		prom_sample(b, "cbreaker_would_reject_total", p->breakers[i].cfg->name, NULL, NULL,
+		            num);
 	}
 
 	prom_family(b, "cbreaker_transitions_total", "counter",

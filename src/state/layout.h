@@ -99,7 +99,4 @@ const char *cb_store_check_header(const struct cb_store_header *h, uint64_t file
 struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool as_tool,
                                     bool create, bool writable, char *why, size_t whylen);
 
-/* Where the private per-user directories of auto paths are made. */
-#define CB_STORE_AUTO_BASE "/dev/shm"
-
 #endif

@@ -93,6 +93,10 @@ uint64_t cb_store_last_event_seq(struct cb_store *st);
 int cb_store_state_path(const struct cb_config *cfg, char *buf, size_t len);
 int cb_store_socket_path(const struct cb_config *cfg, char *buf, size_t len);
 
+/* Where the private per-user directories of auto paths are made:
+ * CB_STORE_AUTO_BASE/cbreaker-<euid>/. */
+#define CB_STORE_AUTO_BASE "/dev/shm"
+
 /* For the `cbreaker` tool: */
 
 /* cb_store_attach with the owner rule of file.c: the file must be

@@ -23,8 +23,8 @@ wait_until 10 served_by "$T/cb.ini" "$app_PID"
 wait_until 10 is_state "$T/cb.ini" api open
 
 cbreaker status >"$T/table" || fail "status exit $?"
-grep -q '^NAME  *STATE  *FAILURES/CALLS  *RATE  *RETRY  *LAST ERROR$' "$T/table" || fail "table header: $(cat "$T/table")"
-grep -Eq '^api +open +3/3 +100% +retry in [0-9]+s +ECONNREFUSED 127.0.0.1:'"$PORT" "$T/table" ||
+grep -q '^NAME  *STATE  *FAILURES/CALLS  *REJECTED  *RATE  *RETRY  *LAST ERROR$' "$T/table" || fail "table header: $(cat "$T/table")"
+grep -Eq '^api +open +3/3 +[0-9]+ +100% +retry in [0-9]+s \(open [0-9]+(ms|s)\) +ECONNREFUSED 127.0.0.1:'"$PORT" "$T/table" ||
 	fail "table row: $(cat "$T/table")"
 grep -q "$(printf '\033')" "$T/table" && fail "colour codes written to a file"
 

@@ -22,8 +22,8 @@ trap 'stop_tmux; cb_cleanup' EXIT
 screen() { tmux -L "$SESSION" capture-pane -p; }
 shows() { screen | grep -Eq "$1"; }
 
-wait_until 10 shows '^NAME +STATE +FAILURES/CALLS +RATE +RETRY +LAST ERROR'
-wait_until 10 shows '^api +open +3/3 +100% +retry in'
+wait_until 10 shows '^NAME +STATE +FAILURES/CALLS +REJECTED +RATE +RETRY +LAST ERROR'
+wait_until 10 shows '^api +open +3/3 +[0-9]+ +100% +retry in'
 shows '^cbreaker watch .*live' || fail "no header: $(screen)"
 CBREAKER_CONFIG="$T/cb.ini" "$TOOL" force-open api >/dev/null
 wait_until 5 shows '^api +forced_open '

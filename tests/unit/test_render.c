@@ -50,6 +50,7 @@ static void open_breaker(struct cb_render_breaker *rb)
 	rb->snap.successes = 2;
 	rb->snap.failures = 5;
 	rb->snap.rejected = 3;
+	rb->snap.would_reject = 4;
 	rb->snap.consecutive_failures = 5;
 	rb->snap.window_calls = 7;
 	rb->snap.window_failure_rate = 71;
@@ -122,7 +123,7 @@ static void test_status_json_has_every_field_of_an_open_breaker(void **state)
 	        "\"opened_at\":\"2026-01-31T11:59:42.250Z\",\"retry_at\":\"2026-01-31T12:00:12."
 	        "250Z\","
 	        "\"open_timeout_ms\":30000,\"half_open_inflight\":0,\"transitions\":{\"closed\":0,"
-	        "\"open\":1,\"half_open\":0,\"forced_open\":0,\"disabled\":0},\"would_reject\":0,"
+	        "\"open\":1,\"half_open\":0,\"forced_open\":0,\"disabled\":0},\"would_reject\":4,"
 	        "\"last_failure\":{\"time\":\"2026-01-31T11:59:42.250Z\",\"error\":"
 	        "\"ECONNREFUSED\","
 	        "\"address\":\"10.0.0.7:443\"}}]}\n";
@@ -180,9 +181,10 @@ static void test_table_shows_retry_countdown_and_last_error(void **state)
 	open_breaker(&rb);
 	page_of(&p, &rb, 1);
 	cb_render_status_table(&b, &p, NULL, false);
-	assert_string_equal(b.data, "NAME  STATE  FAILURES/CALLS  RATE  RETRY         LAST ERROR\n"
-	                            "api   open   5/7             71%   retry in 12s  ECONNREFUSED "
-	                            "10.0.0.7:443, 18s ago\n");
+	assert_string_equal(b.data, "NAME  STATE  FAILURES/CALLS  REJECTED  RATE  RETRY                    "
+	                            "LAST ERROR\n"
+	                            "api   open   5/7             3         71%   retry in 12s (open 18s)  "
+	                            "ECONNREFUSED 10.0.0.7:443, 18s ago\n");
 	cb_buf_free(&b);
 }
 
@@ -217,6 +219,8 @@ static void test_metrics_lines_for_an_open_breaker(void **state)
 	        "cbreaker_calls_total{breaker=\"api\",outcome=\"success\"} 2\n",
 	        "cbreaker_calls_total{breaker=\"api\",outcome=\"failure\"} 5\n",
 	        "cbreaker_calls_total{breaker=\"api\",outcome=\"rejected\"} 3\n",
+	        "# TYPE cbreaker_would_reject_total counter\n",
+	        "cbreaker_would_reject_total{breaker=\"api\"} 4\n",
 	        "# TYPE cbreaker_transitions_total counter\n",
 	        "cbreaker_transitions_total{breaker=\"api\",to=\"open\"} 1\n",
 	        "cbreaker_transitions_total{breaker=\"api\",to=\"forced_open\"} 0\n",
