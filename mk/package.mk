@@ -47,14 +47,16 @@ install: all
 	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
 	install -m 0644 completion/cbreaker $(DESTDIR)$(BASHCOMPDIR)/cbreaker
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
-	@# An existing configuration is the operator's: never overwritten.
-	test -e $(DESTDIR)$(CONFIG) || install -m 0644 conf/cbreaker.ini $(DESTDIR)$(CONFIG)
+	@# An existing configuration is the operator's: never overwritten. The
+	@# shipped one protects nothing until breakers are added (no surprise
+	@# for a host-wide preload); the commented example is in the docs.
+	test -e $(DESTDIR)$(CONFIG) || install -m 0644 conf/installed.ini $(DESTDIR)$(CONFIG)
 
 # Removes what install put there, and the configuration only while it is
 # still the shipped one.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	if cmp -s conf/cbreaker.ini $(DESTDIR)$(CONFIG); then rm -f $(DESTDIR)$(CONFIG); \
+	if cmp -s conf/installed.ini $(DESTDIR)$(CONFIG); then rm -f $(DESTDIR)$(CONFIG); \
 	  else test ! -e $(DESTDIR)$(CONFIG) || echo "uninstall: $(DESTDIR)$(CONFIG) was changed: kept"; fi
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONF)/cbreaker 2>/dev/null || true
 

@@ -21,7 +21,7 @@ for f in usr/lib/libcbreaker.so usr/bin/cbreaker usr/share/man/man1/cbreaker.1 \
 	etc/cbreaker/cbreaker.ini usr/share/doc/cbreaker/examples/cbreaker.ini; do
 	[ -s "$D/$f" ] || fail "make install did not install /$f"
 done
-cmp -s "$ROOT/conf/cbreaker.ini" "$D/etc/cbreaker/cbreaker.ini" || fail "installed configuration differs"
+cmp -s "$ROOT/conf/installed.ini" "$D/etc/cbreaker/cbreaker.ini" || fail "installed configuration differs"
 "$D/usr/bin/cbreaker" help | grep -q 'installed /etc/cbreaker/cbreaker.ini)' ||
 	fail "PREFIX=/usr: the tool's default is not /etc/cbreaker/cbreaker.ini: $("$D/usr/bin/cbreaker" help | grep installed)"
 grep -q '/etc/cbreaker/cbreaker.ini' "$D/usr/lib/libcbreaker.so" || fail "the library's default is not under /etc"

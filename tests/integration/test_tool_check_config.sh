@@ -18,8 +18,18 @@ grep -q '^payments-api: hosts api.payments.example.com:443' "$T/out" || fail "pa
 
 # Every example under conf/ passes too.
 for f in "$ROOT"/conf/*.ini; do
+	[ "$f" != "$ROOT/conf/installed.ini" ] || continue
 	cbreaker check-config -c "$f" >/dev/null 2>"$T/err" || fail "$f: $(cat "$T/err")"
 done
+# The configuration install ships parses, and protects nothing until
+# breakers are added (README "Build and install").
+set +e
+cbreaker check-config -c "$ROOT/conf/installed.ini" >/dev/null 2>"$T/err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "check-config on conf/installed.ini"
+grep -q "protects nothing" "$T/err" || fail "installed.ini: $(cat "$T/err")"
+grep -q ":[0-9]*:" "$T/err" && fail "installed.ini does not parse: $(cat "$T/err")"
 
 # The default file comes from $CBREAKER_CONFIG, as in the shim.
 CBREAKER_CONFIG="$ROOT/conf/cbreaker.ini" "$TOOL" check-config >/dev/null 2>&1 ||
