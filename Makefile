@@ -22,7 +22,7 @@ DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
             strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt \
             debhelper dpkg-dev lintian man-db bash-completion shellcheck \
-            redis-server
+            redis-server postgresql-client openssh-server libwww-perl ruby default-jre-headless
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
