@@ -42,23 +42,22 @@ prog_config() {
 	} >"$1"
 }
 
-# svc_field CFG FIELD - a field of breaker svc in `cbreaker status --json`
-# (dotted FIELD reaches into an object: transitions.closed).
-svc_field() {
-	cbreaker status -c "$1" svc --json | python3 -c '
+# svc_fields CFG FIELD... - "FIELD=VALUE ..." for breaker svc, from one
+# `cbreaker status --json` (a dotted FIELD reaches into an object:
+# transitions.closed, last_failure.error).
+svc_fields() {
+	_c=$1
+	shift
+	cbreaker status -c "$_c" svc --json | python3 -c '
 import json, sys
 b = json.load(sys.stdin)["breakers"][0]
-for k in sys.argv[1].split("."):
-    b = b[k]
-print(b)' "$2"
-}
-
-# svc_summary CFG - "STATE failures=N rejected=N successes=N" for svc.
-svc_summary() {
-	cbreaker status -c "$1" svc --json | python3 -c '
-import json, sys
-b = json.load(sys.stdin)["breakers"][0]
-print(b["state"], " ".join("%s=%d" % (k, b[k]) for k in ("failures", "rejected", "successes")))'
+out = []
+for f in sys.argv[1:]:
+    v = b
+    for k in f.split("."):
+        v = v[k]
+    out.append("%s=%s" % (f, v))
+print(" ".join(out))' "$@"
 }
 
 # background NAME CMD... - starts CMD in the background (output in
@@ -126,8 +125,8 @@ program_cycle() {
 		same_output "$T/ref.out" "$_rc" "$_cl: call $_i on the refused port"
 		echo "$_cl: call $_i under the shim, refused port: ${ms}ms"
 	done
-	assert_eq "$(svc_summary "$CFG")" "open failures=2 rejected=$((3 * _k - 2)) successes=0" \
-		"$_cl: after 3 calls"
+	assert_eq "$(svc_fields "$CFG" state failures rejected successes)" \
+		"state=open failures=2 rejected=$((3 * _k - 2)) successes=0" "$_cl: after 3 calls"
 	grep -q "svc: closed -> open" "$_log" || fail "$_cl: no opening logged: $(cat "$_log")"
 
 	# Fails fast: the server is back, but the breaker is still open.
@@ -139,27 +138,28 @@ program_cycle() {
 		echo "$_cl: call $_i while open, server up: ${ms}ms"
 	done
 	assert_eq "$("$_acc" "$_p")" 0 "$_cl: connections that reached the server while open"
-	assert_eq "$(svc_summary "$CFG")" "open failures=2 rejected=$((5 * _k - 2)) successes=0" \
-		"$_cl: while open"
+	assert_eq "$(svc_fields "$CFG" state failures rejected successes)" \
+		"state=open failures=2 rejected=$((5 * _k - 2)) successes=0" "$_cl: while open"
 
 	# Recovers: after open_timeout a probe goes through and closes it.
 	_t0=$(now_ms)
-	wait_until $((OPEN_S + 10)) "$_cl" under "$_p"
+	wait_until $((OPEN_S + 10)) gently "$_cl" under "$_p"
 	echo "$_cl: first success $(($(now_ms) - _t0))ms after the calls while open"
-	svc_is "$CFG" closed || fail "$_cl: closed after the probe: $(svc_summary "$CFG")"
-	assert_eq "$(svc_field "$CFG" transitions.half_open) $(svc_field "$CFG" transitions.closed)" "1 1" \
-		"$_cl: half_open and closed transitions"
 	"$_cl" plain "$_p" >"$T/live.out" 2>&1 || fail "$_cl without the shim against the live server: $(cat "$T/live.out")"
 	elapsed_ms ms "$_cl" under "$_p" >"$T/out" 2>&1
 	same_output "$T/live.out" 0 "$_cl: once closed again"
 	echo "$_cl: closed again, call under the shim: ${ms}ms"
-	assert_eq "$(svc_summary "$CFG")" "closed failures=2 rejected=$(svc_field "$CFG" rejected) successes=2" \
-		"$_cl: after recovery"
+	assert_eq "$(svc_fields "$CFG" state failures successes transitions.half_open transitions.closed)" \
+		"state=closed failures=2 successes=2 transitions.half_open=1 transitions.closed=1" \
+		"$_cl: after the probe and one more call"
 	[ "$("$_acc" "$_p")" -ge 3 ] || fail "$_cl: the server should have seen the probe and both later calls"
 }
 
-svc_is() {
-	[ "$(svc_field "$1" state)" = "$2" ]
+# gently CMD... - CMD after a pause: a poll for wait_until that leaves the
+# shared cores some room when CMD is a program start (a JVM).
+gently() {
+	sleep 0.2
+	"$@"
 }
 
 # program_passes CLIENT CONFIG PORT - to 127.0.0.1:PORT, which no breaker
@@ -172,7 +172,7 @@ program_passes() {
 	_u=$3
 	_log=${CFG%.ini}.log
 	assert_eq "$(cbreaker -c "$CFG" force-open svc 2>>"$T/tool.err")" "svc: forced_open" "$_cl: force-open"
-	_calls=$(svc_field "$CFG" calls)
+	_calls=$(svc_fields "$CFG" calls rejected)
 	_lines=$(wc -l <"$_log")
 	set +e
 	"$_cl" plain "$_u" >"$T/plain.out" 2>&1
@@ -181,7 +181,7 @@ program_passes() {
 	assert_eq "$_rc" 0 "$_cl without the shim against the unmatched server ($(cat "$T/plain.out"))"
 	elapsed_ms ms "$_cl" under "$_u" >"$T/out" 2>&1
 	same_output "$T/plain.out" 0 "$_cl: unmatched destination"
-	assert_eq "$(svc_field "$CFG" calls)" "$_calls" "$_cl: svc calls after unmatched traffic"
+	assert_eq "$(svc_fields "$CFG" calls rejected)" "$_calls" "$_cl: svc counts after unmatched traffic"
 	assert_eq "$(wc -l <"$_log")" "$_lines" "$_cl: shim log lines after unmatched traffic"
 	echo "$_cl: unmatched destination, output unchanged: $(head -c 200 "$T/out")"
 }
