@@ -5,13 +5,11 @@
 # failure whether or not redis-cli ever asks, and a process killed with its
 # connect in flight must not take the outcome with it: two runs killed
 # after 2 s open the breaker, and the third fails at once with redis-cli's
-# own "Connection refused". Issue 10, item 5; the test runs only with
-# CB_KNOWN_DEFECTS=run until that lands.
+# own "Connection refused" (issue 10, item 5: with no redis-cli alive in
+# between; test_connect_redis_cli_hang.sh shows the one still waiting).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/program_lib.sh"
 need redis-cli timeout python3
-[ "${CB_KNOWN_DEFECTS:-skip}" = run ] ||
-	skip "known defect: issue 10 item 5 (redis-cli on a hanging port records 0 calls even with connect_timeout; set CB_KNOWN_DEFECTS=run)"
 
 start_server hang hang
 H=$(cat "$T/hang.port")
