@@ -97,12 +97,13 @@ assert_lt() {
 	[ "$1" -lt "$2" ] || fail "${3:-not less}: $1 is not below $2"
 }
 
-# start_server NAME MODE - starts server.py MODE in the background and sets
-# NAME_PORT once it listens.
+# start_server NAME MODE [PORT [ADDRESS]] - starts server.py MODE in the
+# background and sets NAME_PORT once it listens.
 start_server() {
 	_name=$1
 	_mode=$2
-	python3 "$SERVER" "$_mode" "$T/$_name.port" >"$T/$_name.log" 2>&1 &
+	shift 2
+	python3 "$SERVER" "$_mode" "$T/$_name.port" "$@" >"$T/$_name.log" 2>&1 &
 	CB_PIDS="$CB_PIDS $!"
 	eval "${_name}_PID=$!"
 	wait_until 10 test -s "$T/$_name.port"
