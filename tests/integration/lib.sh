@@ -139,6 +139,14 @@ shim() {
 	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_cfg" "$@"
 }
 
+# with_hosts FILE CMD... - CMD (execed) in a private mount namespace whose
+# /etc/hosts is FILE, so a name can have several loopback addresses without
+# touching the machine's (root only).
+with_hosts() {
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
+	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$@"
+}
+
 # cbreaker ARGS... - the tool.
 cbreaker() {
 	"$TOOL" "$@"

@@ -52,8 +52,7 @@ PY
 
 # race - one asyncio client under the shim, with dual.test from $T/hosts.
 race() {
-	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$T/hosts" \
-		env LD_PRELOAD="$LIB" CBREAKER_CONFIG="$T/c.ini" python3 "$T/race.py" dual.test "$web_PORT"
+	with_hosts "$T/hosts" env LD_PRELOAD="$LIB" CBREAKER_CONFIG="$T/c.ini" python3 "$T/race.py" dual.test "$web_PORT"
 }
 
 for i in 1 2 3; do
