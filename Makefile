@@ -16,13 +16,14 @@ BINDIR  = $(PREFIX)/bin
 SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 # Debian packages: build, unit tests, and the real programs the
-# integration tests run.
+# integration tests run (and the checkers `make lint` runs).
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
             strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt \
             debhelper dpkg-dev lintian man-db bash-completion shellcheck \
-            redis-server postgresql-client openssh-server libwww-perl ruby default-jre-headless
+            redis-server postgresql-client openssh-server libwww-perl ruby default-jre-headless \
+            clang-format cppcheck
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -165,7 +166,8 @@ lint: all
 	@tools/lint.sh "$(LAYERS)" $(BUILD)/pic
 
 format:
-	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h)
+	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h) \
+	  $(wildcard tests/*/*.c tests/*/*.h)
 
 # Installs only what is missing; apt-get update runs once, first.
 deps:

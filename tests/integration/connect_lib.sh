@@ -1,5 +1,6 @@
 # connect_lib.sh - helpers for the test_connect_*, test_process_* and
 # test_resolver_* tests, sourced after lib.sh.
+# shellcheck shell=sh
 
 # conn_config FILE HOSTS [KEY=VALUE...] - one breaker `svc` for HOSTS with
 # [defaults] suited to short tests (2 failures open it for 1s, one good

@@ -1,7 +1,9 @@
 # control_lib.sh - sourced after lib.sh by the test_control_*.sh tests:
 # protected processes that keep the shim ticking, and checks of what the
 # control socket and the tool answer.
+# shellcheck shell=sh
 PROTECTED=$ROOT/tests/helpers/protected.py
+# shellcheck disable=SC2034 # for the tests that source this
 CTLSOCK=$ROOT/tests/helpers/ctlsock.py
 
 # as_uid UID CMD... - CMD with UID as its real and effective user and

@@ -2,6 +2,7 @@
 # Gives each test a private directory, loopback servers that it stops on
 # exit, bounded waits and assertions. Tests exit 0 (pass), 77 (skip) or
 # anything else (fail); `fail` prints why.
+# shellcheck shell=sh
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,6 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case "$BUILD" in /*) BDIR=$BUILD ;; *) BDIR=$ROOT/$BUILD ;; esac
 LIB=$BDIR/libcbreaker.so
 TOOL=$BDIR/cbreaker
+# shellcheck disable=SC2034 # for the tests that source this
 HELPERS=$BDIR/helpers
 SERVER=$ROOT/tests/helpers/server.py
 T=$(mktemp -d /tmp/cbtest.XXXXXX)
@@ -83,6 +85,7 @@ elapsed_ms() {
 	_t0=$(now_ms)
 	set +e
 	"$@"
+	# shellcheck disable=SC2034 # for the caller
 	RC=$?
 	set -e
 	eval "$_var=$(($(now_ms) - _t0))"

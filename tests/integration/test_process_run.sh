@@ -9,6 +9,7 @@
 
 R=$(free_port)
 conn_config "$T/c.ini" "127.0.0.1:$R"
+# shellcheck disable=SC2016 # the inner sh expands them, under the tool
 (cd "$T" && LD_PRELOAD=/nonexistent.so "$TOOL" run -c c.ini -- sh -c 'echo "$LD_PRELOAD|$CBREAKER_CONFIG"') \
 	>"$T/env" 2>/dev/null
 assert_eq "$(cat "$T/env")" "$(cd "$BDIR" && pwd -P)/libcbreaker.so:/nonexistent.so|$(cd "$T" && pwd -P)/c.ini" \
