@@ -268,11 +268,12 @@ static void test_event_line_names_states_cause_and_error(void **state)
 	snprintf(ev.breaker, sizeof(ev.breaker), "api");
 	struct cb_buf b = {0};
 	cb_render_event_json(&b, &ev);
-	assert_string_equal(b.data, "{\"seq\":9,\"time\":\"2026-01-31T12:00:00.250Z\",\"pid\":77,"
-	                            "\"uid\":1000,\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
-	                            "\"cause\":\"consecutive_failures\",\"count\":3,\"rate\":0,"
-	                            "\"retry_in_ms\":3000,\"last_error\":\"HTTP 503\","
-	                            "\"last_address\":null}\n");
+	assert_string_equal(b.data,
+	                    "{\"seq\":9,\"time\":\"2026-01-31T12:00:00.250Z\",\"pid\":77,"
+	                    "\"uid\":1000,\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
+	                    "\"cause\":\"consecutive_failures\",\"count\":3,\"rate\":0,"
+	                    "\"retry_in_ms\":3000,\"last_error\":\"HTTP 503\","
+	                    "\"last_address\":null}\n");
 	cb_buf_free(&b);
 }
 
