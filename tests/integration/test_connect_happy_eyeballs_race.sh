@@ -19,7 +19,7 @@ python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/d
 start_server web http
 start_server hang6 hang "$web_PORT" ::1
 printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$T/hosts"
-conn_config "$T/c.ini" "dual.test:$web_PORT" failure_threshold=1 open_timeout=60s
+conn_config "$T/c.ini" "dual.test:$web_PORT" failure_threshold=1
 
 cat >"$T/race.py" <<'PY'
 import asyncio, socket, sys

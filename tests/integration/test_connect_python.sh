@@ -45,8 +45,7 @@ CFG=$T/c.ini
 py() { shim "$CFG" python3 "$T/client.py" "$@"; }
 
 R=$(free_port)
-# open_timeout outlasts the test: "while open" below cannot turn half-open.
-conn_config "$T/c.ini" "127.0.0.1:$R" reject_errno=EHOSTUNREACH open_timeout=60s
+conn_config "$T/c.ini" "127.0.0.1:$R" reject_errno=EHOSTUNREACH
 
 # Without the shim: refused. Under it: the same twice, then rejected.
 assert_eq "$(python3 "$T/client.py" "$R" 1 block | errnos)" "ECONNREFUSED" "without the shim"
@@ -63,7 +62,7 @@ assert_eq "$(accepted live)" 0 "connections that reached the listener while open
 # After open_timeout (1s) a probe goes through, succeeds and closes it.
 R1=$(free_port)
 CFG=$T/probe.ini
-conn_config "$CFG" "127.0.0.1:$R1"
+conn_config "$CFG" "127.0.0.1:$R1" open_timeout=1s
 py "$R1" 2 block >/dev/null 2>"$T/err"
 opened "$T/err" || fail "two refusals should open the probe breaker: $(cat "$T/err")"
 start_listener probed "$R1"
@@ -129,7 +128,7 @@ for _ in range(2):
     s.close()
 PY
 CFG=$T/early.ini
-conn_config "$CFG" "127.0.0.1:$hang_PORT" open_timeout=60s
+conn_config "$CFG" "127.0.0.1:$hang_PORT"
 shim "$CFG" python3 "$T/early.py" "$hang_PORT" 2>"$T/err" || fail "early.py failed: $(cat "$T/err")"
 opened "$T/err" || fail "pending connects read early and given up should open the breaker: $(cat "$T/err")"
 exit 0
