@@ -143,11 +143,16 @@ unit: $(UNIT_BIN)
 tsan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SAN=thread CFLAGS='$(CFLAGS) -fsanitize=thread' tsan-run
 
-# In `make check`'s summary the whole run counts as one check, "tsan".
+# Reports go to files, and are shown when the run fails: the integration
+# test keeps its programs' stderr to itself. In `make check`'s summary the
+# whole run counts as one check, "tsan".
+TSAN_REPORT = $(abspath $(BUILD))/report
+TSAN_ENV = TSAN_OPTIONS='suppressions=$(CURDIR)/tests/tsan.supp log_path=$(TSAN_REPORT)'
 tsan-run: $(UNIT_BIN) $(LIB) $(BUILD)/helpers/connector
-	@if CB_SUMMARY= tests/run-unit.sh $(UNIT_BIN) && \
-	    CB_SUMMARY= BUILD=$(BUILD) tests/integration/run.sh test_process_threads.sh; \
-	  then r="1 0"; else r="0 1"; fi; \
+	@rm -f $(TSAN_REPORT).*
+	@if $(TSAN_ENV) CB_SUMMARY= tests/run-unit.sh $(UNIT_BIN) && \
+	    $(TSAN_ENV) CB_SUMMARY= BUILD=$(BUILD) tests/integration/run.sh test_process_threads.sh; \
+	  then r="1 0"; else r="0 1"; cat $(TSAN_REPORT).* 2>/dev/null; fi; \
 	  [ -z "$${CB_SUMMARY:-}" ] || echo "tsan $$r 0" >>"$$CB_SUMMARY"; [ "$$r" = "1 0" ]
 
 integration: all $(HELP_BIN)
