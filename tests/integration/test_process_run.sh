@@ -4,12 +4,12 @@
 # configuration as an absolute path, and runs CMD under the shim. Exit
 # statuses as env(1)'s: 127 for a command not found, 126 for one that
 # cannot be executed, 125 when run itself fails; bad usage exits 2.
+# shellcheck disable=SC2016 # the inner sh -c scripts expand their own variables
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 
 R=$(free_port)
 conn_config "$T/c.ini" "127.0.0.1:$R"
-# shellcheck disable=SC2016 # the inner sh expands them, under the tool
 (cd "$T" && LD_PRELOAD=/nonexistent.so "$TOOL" run -c c.ini -- sh -c 'echo "$LD_PRELOAD|$CBREAKER_CONFIG"') \
 	>"$T/env" 2>/dev/null
 assert_eq "$(cat "$T/env")" "$(cd "$BDIR" && pwd -P)/libcbreaker.so:/nonexistent.so|$(cd "$T" && pwd -P)/c.ini" \
