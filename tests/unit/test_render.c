@@ -181,10 +181,11 @@ static void test_table_shows_retry_countdown_and_last_error(void **state)
 	open_breaker(&rb);
 	page_of(&p, &rb, 1);
 	cb_render_status_table(&b, &p, NULL, false);
-	assert_string_equal(b.data, "NAME  STATE  FAILURES/CALLS  REJECTED  RATE  RETRY                    "
-	                            "LAST ERROR\n"
-	                            "api   open   5/7             3         71%   retry in 12s (open 18s)  "
-	                            "ECONNREFUSED 10.0.0.7:443, 18s ago\n");
+	assert_string_equal(b.data,
+	                    "NAME  STATE  FAILURES/CALLS  REJECTED  RATE  RETRY                    "
+	                    "LAST ERROR\n"
+	                    "api   open   5/7             3         71%   retry in 12s (open 18s)  "
+	                    "ECONNREFUSED 10.0.0.7:443, 18s ago\n");
 	cb_buf_free(&b);
 }
 
