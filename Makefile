@@ -16,13 +16,14 @@ BINDIR  = $(PREFIX)/bin
 SYSCONF = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 
 # Debian packages: build, unit tests, and the real programs the
-# integration tests run.
+# integration tests run (and the checkers `make lint` runs).
 DEB_BUILD = build-essential pkg-config libinih-dev libcurl4-openssl-dev libcmocka-dev libhiredis-dev
 DEB_TEST  = curl wget nginx-light php-cli php-curl prometheus python3 nodejs git \
             valgrind clang libclang-rt-14-dev iproute2 tmux procps psmisc libcurl3-gnutls util-linux \
             strace haproxy socat openssh-client openjdk-17-jdk-headless redis-tools apt \
             debhelper dpkg-dev lintian man-db bash-completion shellcheck \
-            redis-server postgresql-client openssh-server libwww-perl ruby default-jre-headless
+            redis-server postgresql-client openssh-server libwww-perl ruby default-jre-headless \
+            clang-format cppcheck
 
 # Recursive (=) so pkg-config runs after `make deps` has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags inih libcurl 2>/dev/null)
@@ -65,7 +66,7 @@ FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB  = $(BUILD)/libcbreaker.so
 TOOL = $(BUILD)/cbreaker
 
-.PHONY: all check check-run unit integration bench fuzz demo deps lint format clean
+.PHONY: all check check-run unit tsan tsan-run integration bench fuzz demo deps lint format clean
 all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(SRC_H) $(SRC_DEF)
@@ -127,11 +128,32 @@ check-run: all $(UNIT_BIN) $(HELP_BIN) $(BENCH_BIN)
 	@$(MAKE) --no-print-directory lint
 	@rm -f $(BUILD)/check.summary
 	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory unit || true
+	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory tsan || true
 	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory integration || true
 	@tests/summary.sh $(BUILD)/check.summary
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
+
+# ThreadSanitizer, in $(BUILD)/tsan: the unit tests, and the threaded
+# connector under a shim built with it as well (a program built with TSan
+# may preload a TSan library; the unmodified programs of the integration
+# tests may not, which is why the shim is otherwise never sanitized). A
+# report makes the binary exit 66, so the run fails.
+tsan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan SAN=thread CFLAGS='$(CFLAGS) -fsanitize=thread' tsan-run
+
+# Reports go to files, and are shown when the run fails: the integration
+# test keeps its programs' stderr to itself. In `make check`'s summary the
+# whole run counts as one check, "tsan".
+TSAN_REPORT = $(abspath $(BUILD))/report
+TSAN_ENV = TSAN_OPTIONS='suppressions=$(CURDIR)/tests/tsan.supp log_path=$(TSAN_REPORT)'
+tsan-run: $(UNIT_BIN) $(LIB) $(BUILD)/helpers/connector
+	@rm -f $(TSAN_REPORT).*
+	@if $(TSAN_ENV) CB_SUMMARY= tests/run-unit.sh $(UNIT_BIN) && \
+	    $(TSAN_ENV) CB_SUMMARY= BUILD=$(BUILD) tests/integration/run.sh test_process_threads.sh; \
+	  then r="1 0"; else r="0 1"; cat $(TSAN_REPORT).* 2>/dev/null; fi; \
+	  [ -z "$${CB_SUMMARY:-}" ] || echo "tsan $$r 0" >>"$$CB_SUMMARY"; [ "$$r" = "1 0" ]
 
 integration: all $(HELP_BIN)
 	@BUILD=$(BUILD) tests/integration/run.sh $(T)
@@ -165,7 +187,8 @@ lint: all
 	@tools/lint.sh "$(LAYERS)" $(BUILD)/pic
 
 format:
-	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h)
+	@clang-format -i $(CORE_SRC) $(SHIM_SRC) $(TOOL_SRC) $(SRC_H) $(wildcard tools/*.h) \
+	  $(wildcard tests/*/*.c tests/*/*.h)
 
 # Installs only what is missing; apt-get update runs once, first.
 deps:

@@ -8,16 +8,16 @@
  *   bench_loop accept N                     connect + accept + close to a listener of our own
  *   bench_loop curl URL N                   curl_easy_perform on one handle (keep-alive)
  *   bench_loop curlnew URL N                the same, a new connection each time
- *   bench_loop threads HOST PORT N T        T threads, N rejected connects each: prints calls/s per thread
- *   bench_loop rss HOST PORT                one connect, then prints VmRSS in kB
+ *   bench_loop threads HOST PORT N T        T threads, N rejected connects each: prints calls/s per
+ * thread bench_loop rss HOST PORT                one connect, then prints VmRSS in kB
  *
  * Prints nothing else on success (except threads and rss); exits 1 when a
  * call does not behave as the row assumes. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -61,7 +61,8 @@ static void nonblocking(const struct sockaddr_in *a, long n)
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (s < 0)
 			die("socket");
-		if (connect(s, (const struct sockaddr *)a, sizeof(*a)) != 0 && errno == EINPROGRESS) {
+		if (connect(s, (const struct sockaddr *)a, sizeof(*a)) != 0 &&
+		    errno == EINPROGRESS) {
 			struct pollfd p = {.fd = s, .events = POLLOUT};
 			if (poll(&p, 1, 1000) != 1)
 				die("poll");

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "state/store.h"
 #include "state/layout.h"
+#include "state/store.h"
 
 #define ROUNDS 200
 

@@ -1,8 +1,7 @@
 /* fuzz_control.c - libFuzzer target for the control protocol: any bytes
  * as a request line, from a peer that is neither root nor the owner, must
- * give a reply (JSON, the table or metrics) and change no breaker.
- *   clang -std=c11 -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Isrc \
- *     tests/fuzz/fuzz_control.c src/*/*.c -linih -ldl -pthread -o fuzz_control */
+ * give a reply (JSON, the table or metrics) and change no breaker. Built
+ * and run by `make fuzz`. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,9 +7,10 @@ server.py http PORTFILE [PORT]
                           count (requests served), connections (accepted),
                           reset (counters to 0). Everything else is answered
                           with the current status.
-server.py hang PORTFILE [PORT]
+server.py hang PORTFILE [PORT [ADDRESS]]
                           a listener whose accept queue is full: new SYNs are
-                          dropped, so connects hang until their timeout.
+                          dropped, so connects hang until their timeout. On
+                          ADDRESS (default 127.0.0.1; ::1 for IPv6).
 The port is PORT when given (so a service can hang, then heal on the same
 port), else one the kernel picks; it is written to PORTFILE once the
 server is ready.
@@ -107,24 +108,26 @@ def main():
         write_port(portfile, srv.server_address[1])
         srv.serve_forever()
     elif mode == "hang":
-        lst = socket.socket()
+        address = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        lst = socket.socket(family)
         lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lst.bind(("127.0.0.1", port))
+        lst.bind((address, port))
         lst.listen(0)
         port = lst.getsockname()[1]
         fillers = []
         # Linux keeps backlog+1 connections queued; once full, SYNs are dropped.
         for _ in range(8):
-            s = socket.socket()
+            s = socket.socket(family)
             s.setblocking(False)
-            s.connect_ex(("127.0.0.1", port))
+            s.connect_ex((address, port))
             fillers.append(s)
         time.sleep(0.3)
         write_port(portfile, port)
         while True:
             time.sleep(3600)
     else:
-        sys.exit("usage: server.py http|hang PORTFILE [PORT]")
+        sys.exit("usage: server.py http PORTFILE [PORT] | hang PORTFILE [PORT [ADDRESS]]")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 # connect_lib.sh - helpers for the test_connect_*, test_process_* and
 # test_resolver_* tests, sourced after lib.sh.
+# shellcheck shell=sh
 
 # conn_config FILE HOSTS [KEY=VALUE...] - one breaker `svc` for HOSTS with
-# [defaults] suited to short tests (2 failures open it for 1s, one good
-# probe closes it); KEY=VALUE lines (of the svc section) override.
+# [defaults] suited to short tests (2 failures open it, one good probe
+# closes it); KEY=VALUE lines (of the svc section) override. It stays open
+# for 30s, longer than any test: checks of "while open" that start new
+# processes must not race the open time on a loaded machine. A test of
+# probes sets open_timeout=1s on a breaker of its own.
 conn_config() {
 	_file=$1
 	_hosts=$2
 	shift 2
 	{
 		printf '[global]\nstate_file = auto\nsocket = off\n\n'
-		printf '[defaults]\nfailure_threshold = 2\nopen_timeout = 1s\nsuccess_threshold = 1\n\n'
+		printf '[defaults]\nfailure_threshold = 2\nopen_timeout = 30s\nsuccess_threshold = 1\n\n'
 		printf '[svc]\nhosts = %s\n' "$_hosts"
 		for _kv in "$@"; do printf '%s\n' "$_kv" | sed 's/=/ = /'; done
 	} >"$_file"

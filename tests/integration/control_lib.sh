@@ -1,19 +1,33 @@
 # control_lib.sh - sourced after lib.sh by the test_control_*.sh tests:
 # protected processes that keep the shim ticking, and checks of what the
 # control socket and the tool answer.
+# shellcheck shell=sh
 PROTECTED=$ROOT/tests/helpers/protected.py
+# shellcheck disable=SC2034 # for the tests that source this
 CTLSOCK=$ROOT/tests/helpers/ctlsock.py
+
+# as_uid UID CMD... - CMD with UID as its real and effective user and
+# group and no supplementary groups (root only; UID needs no account).
+as_uid() {
+	_uid=$1
+	shift
+	setpriv --reuid="$_uid" --regid="$_uid" --clear-groups -- "$@"
+}
 
 # start_protected NAME CONFIG PORT [ARGS...] - python3 under the shim,
 # connecting to 127.0.0.1:PORT every 100 ms for up to $PROTECTED_SECONDS
-# (default 90) seconds; sets NAME_PID.
+# (default 90) seconds, as uid $PROTECTED_UID if set; sets NAME_PID.
 start_protected() {
 	_n=$1
 	_c=$2
 	_p=$3
 	shift 3
-	# Not through `shim`: a backgrounded function would make $! its subshell.
-	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_c" python3 "$PROTECTED" "$_p" "${PROTECTED_SECONDS:-90}" "$@" >"$T/$_n.log" 2>&1 &
+	set -- env LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_c" python3 "$PROTECTED" "$_p" "${PROTECTED_SECONDS:-90}" "$@"
+	# Not through `shim` or `as_uid`: a backgrounded function would make $!
+	# its subshell; setpriv and env exec, so $! is python's pid.
+	[ -z "${PROTECTED_UID:-}" ] ||
+		set -- setpriv --reuid="$PROTECTED_UID" --regid="$PROTECTED_UID" --clear-groups -- "$@"
+	"$@" >"$T/$_n.log" 2>&1 &
 	CB_PIDS="$CB_PIDS $!"
 	eval "${_n}_PID=$!"
 }
@@ -28,10 +42,14 @@ served_by() {
 	[ "$(server_pid "$1")" = "$2" ]
 }
 
+# json_state - the first breaker's state in the `status --json` on stdin.
+json_state() {
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"][0]["state"])'
+}
+
 # state_of CONFIG NAME - the breaker's state, from `status --json`.
 state_of() {
-	CBREAKER_CONFIG=$1 "$TOOL" status "$2" --json |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"][0]["state"])'
+	CBREAKER_CONFIG=$1 "$TOOL" status "$2" --json | json_state
 }
 
 is_state() {

@@ -1,4 +1,5 @@
 # curl_lib.sh - helpers for the test_curl_*.sh tests, sourced after lib.sh.
+# shellcheck shell=sh
 
 # curl_config FILE PORT [KEY=VALUE...] - one breaker `api` for
 # 127.0.0.1:PORT; [defaults] suited to short tests, which KEY=VALUE (keys

@@ -2,6 +2,7 @@
 # Gives each test a private directory, loopback servers that it stops on
 # exit, bounded waits and assertions. Tests exit 0 (pass), 77 (skip) or
 # anything else (fail); `fail` prints why.
+# shellcheck shell=sh
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -9,6 +10,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case "$BUILD" in /*) BDIR=$BUILD ;; *) BDIR=$ROOT/$BUILD ;; esac
 LIB=$BDIR/libcbreaker.so
 TOOL=$BDIR/cbreaker
+# shellcheck disable=SC2034 # for the tests that source this
 HELPERS=$BDIR/helpers
 SERVER=$ROOT/tests/helpers/server.py
 T=$(mktemp -d /tmp/cbtest.XXXXXX)
@@ -83,6 +85,7 @@ elapsed_ms() {
 	_t0=$(now_ms)
 	set +e
 	"$@"
+	# shellcheck disable=SC2034 # for the caller
 	RC=$?
 	set -e
 	eval "$_var=$(($(now_ms) - _t0))"
@@ -97,12 +100,13 @@ assert_lt() {
 	[ "$1" -lt "$2" ] || fail "${3:-not less}: $1 is not below $2"
 }
 
-# start_server NAME MODE - starts server.py MODE in the background and sets
-# NAME_PORT once it listens.
+# start_server NAME MODE [PORT [ADDRESS]] - starts server.py MODE in the
+# background and sets NAME_PORT once it listens.
 start_server() {
 	_name=$1
 	_mode=$2
-	python3 "$SERVER" "$_mode" "$T/$_name.port" >"$T/$_name.log" 2>&1 &
+	shift 2
+	python3 "$SERVER" "$_mode" "$T/$_name.port" "$@" >"$T/$_name.log" 2>&1 &
 	CB_PIDS="$CB_PIDS $!"
 	eval "${_name}_PID=$!"
 	wait_until 10 test -s "$T/$_name.port"
@@ -136,6 +140,14 @@ shim() {
 	_cfg=$1
 	shift
 	LD_PRELOAD="$LIB" CBREAKER_CONFIG="$_cfg" "$@"
+}
+
+# with_hosts FILE CMD... - CMD (execed) in a private mount namespace whose
+# /etc/hosts is FILE, so a name can have several loopback addresses without
+# touching the machine's (root only).
+with_hosts() {
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
+	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$@"
 }
 
 # cbreaker ARGS... - the tool.

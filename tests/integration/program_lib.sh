@@ -17,6 +17,7 @@
 # shim with $CFG), with its output on stdout and stderr, and returns the
 # program's exit status. The shim logs to a file of its own, so that the
 # program's output can be compared byte for byte.
+# shellcheck shell=sh
 
 # How long svc stays open (seconds), and the bound on a rejected call
 # (the whole program run, in ms; each test sets its program's own connect

@@ -16,7 +16,7 @@ python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/d
 
 start_server web http
 P=$web_PORT
-conn_config "$T/c.ini" "walk.test:$P" failure_rate=50% min_calls=2 failure_threshold=2
+conn_config "$T/c.ini" "walk.test:$P" failure_rate=50% min_calls=2 failure_threshold=2 open_timeout=1s
 cat >"$T/walk.py" <<'PY'
 import socket, sys
 try:

@@ -31,8 +31,6 @@ elapsed_ms ms c "http://127.0.0.1:$live_PORT/"
 assert_eq "$RC" 7 "the live server is in the open breaker too"
 assert_eq "$(ctl "$live_PORT" connections)" 1 "connections reaching the live server (the ctl call itself)"
 
-wait_until 5 c "http://127.0.0.1:$live_PORT/"
-c "http://127.0.0.1:$live_PORT/" || fail "closed again after a good probe"
 
 # A refused port: exit 7 from the kernel, then 7 from the breaker.
 R=$(free_port)
@@ -44,4 +42,16 @@ for i in 1 2 3; do
 	set -e
 done
 grep -q "svc: closed -> open" "$T/rerr" || fail "refusals should open the breaker"
+
+# After open_timeout (1s, a breaker of its own) a probe to the live server
+# goes through and closes it.
+R2=$(free_port)
+conn_config "$T/p.ini" "127.0.0.1:$R2 127.0.0.1:$live_PORT" open_timeout=1s
+p() { shim "$T/p.ini" curl -sS --noproxy '*' -o /dev/null "$@"; }
+for i in 1 2; do
+	p "http://127.0.0.1:$R2/" 2>>"$T/perr" && fail "refused probe-test attempt $i"
+done
+opened "$T/perr" || fail "refusals should open the probe breaker: $(cat "$T/perr")"
+wait_until 5 p "http://127.0.0.1:$live_PORT/"
+p "http://127.0.0.1:$live_PORT/" || fail "closed again after a good probe"
 exit 0

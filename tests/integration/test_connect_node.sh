@@ -17,7 +17,7 @@ req.on("timeout", () => { req.destroy(new Error("TIMEOUT")); });
 req.on("error", (e) => { console.log(e.code || e.message, Date.now() - t0); });
 req.on("response", () => { console.log("OK", Date.now() - t0); });
 JS
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	shim "$T/c.ini" node "$T/get.js" "$hang_PORT" >>"$T/out" 2>>"$T/err" || fail "node failed"
 done
 assert_eq "$(errnos <"$T/out")" "TIMEOUT TIMEOUT ECONNREFUSED" "node requests"

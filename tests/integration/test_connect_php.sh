@@ -28,7 +28,7 @@ php -n -d extension=curl -r 'exit(function_exists("curl_init") ? 0 : 1);' 2>/dev
 	skip "php cannot load the curl extension"
 
 conn_config "$T/strip.ini" "127.0.0.1:$hang_PORT"
-for i in 1 2 3; do run_php "$T/strip.ini" >>"$T/out" 2>>"$T/err"; done
+for _ in 1 2 3; do run_php "$T/strip.ini" >>"$T/out" 2>>"$T/err"; done
 assert_eq "$(errnos <"$T/out")" "28 28 7" "curl_errno of three requests (deepbind = strip)"
 opened "$T/err" || fail "no transition logged: $(cat "$T/err")"
 assert_lt "$(tail -n 1 "$T/out" | cut -d' ' -f2)" 300 "the rejected request should fail at once"
@@ -36,7 +36,7 @@ assert_lt "$(tail -n 1 "$T/out" | cut -d' ' -f2)" 300 "the rejected request shou
 conn_config "$T/keep.ini" "127.0.0.1:$hang_PORT"
 sed -i 's/^\[global\]$/[global]\ndeepbind = keep/' "$T/keep.ini"
 : >"$T/out"
-for i in 1 2 3; do run_php "$T/keep.ini" >>"$T/out" 2>>"$T/kerr"; done
+for _ in 1 2 3; do run_php "$T/keep.ini" >>"$T/out" 2>>"$T/kerr"; done
 assert_eq "$(errnos <"$T/out")" "28 28 28" "curl_errno of three requests (deepbind = keep)"
 opened "$T/kerr" && fail "with deepbind = keep the shim should not see php-curl"
 exit 0

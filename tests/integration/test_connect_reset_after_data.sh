@@ -65,7 +65,7 @@ failure_threshold = 2
 EOF
 
 shim "$T/r.ini" python3 "$T/client.py" "$P" >"$T/out" 2>"$T/err" || fail "client: $(cat "$T/err")"
-grep -q done "$T/out" || fail "client did not finish"
+grep -q "done" "$T/out" || fail "client did not finish"
 cbreaker -c "$T/r.ini" status --json >"$T/status.json" || fail "status --json exit $?"
 python3 - "$T/status.json" <<'PY' || fail "reset after data counted as failure: $(cat "$T/status.json")"
 import json, sys

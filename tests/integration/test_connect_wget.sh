@@ -10,6 +10,7 @@ need wget
 start_server hang hang
 conn_config "$T/c.ini" "127.0.0.1:$hang_PORT"
 URL="http://127.0.0.1:$hang_PORT/"
+# shellcheck disable=SC2317 # called through elapsed_ms
 w() { shim "$T/c.ini" wget -q --timeout=1 --tries=1 --no-proxy -O /dev/null "$URL"; }
 
 elapsed_ms ms wget -q --timeout=1 --tries=1 --no-proxy -O /dev/null "$URL"

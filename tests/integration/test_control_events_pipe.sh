@@ -31,6 +31,7 @@ first_event() {
 	CB_PIDS="$CB_PIDS $!"
 }
 # toggled - one more event, then true once the tool has ended.
+# shellcheck disable=SC2317 # called through wait_until
 toggled() {
 	cbreaker force-open api >/dev/null
 	cbreaker reset api >/dev/null

@@ -20,7 +20,7 @@ open_timeout = 30s
 EOF2
 ctl "$api_PORT" "redirect/http://127.0.0.1:$dead/new" >/dev/null
 
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	RC=0
 	ccurl "$T/c.ini" -L "http://127.0.0.1:$api_PORT/old" 2>>"$T/err" || RC=$?
 	assert_eq "$RC" 7 "curl exit status when the redirect target is down"

@@ -21,6 +21,7 @@ for c in $("$TOOL" --help | sed -n '/^commands:/,/^$/p' | awk 'NF && !/^commands
 	grep -Eq "^       $c( |$)" "$T/commands.txt" || fail "cbreaker(1) does not describe '$c'"
 done
 # Every key of the commented example has its entry in cbreaker.ini(5).
+# shellcheck disable=SC2013 # keys are single words
 for k in $(sed -n 's/^;\{0,1\}\([a-z_]*\) = .*/\1/p' "$ROOT/conf/cbreaker.ini" | sort -u); do
 	grep -Eq "^       $k( |$)" "$T/cbreaker.ini.5.txt" || fail "cbreaker.ini(5) does not describe '$k'"
 done

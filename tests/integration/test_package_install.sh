@@ -29,6 +29,7 @@ grep -q '/etc/cbreaker/cbreaker.ini' "$D/usr/lib/libcbreaker.so" || fail "the li
 assert_eq "$("$D/usr/bin/cbreaker" --version)" "cbreaker $(cat "$ROOT/VERSION")" "installed --version"
 
 # The installed tool runs a command under the library installed with it.
+# shellcheck disable=SC2016 # the inner sh expands it, under the tool
 preload=$("$D/usr/bin/cbreaker" run -- sh -c 'echo "$LD_PRELOAD"')
 assert_eq "$preload" "$(cd "$D/usr/lib" && pwd -P)/libcbreaker.so" "the installed run's library"
 

@@ -26,6 +26,7 @@ int main(void)
 }
 C
 cc -shared -fPIC -o "$T/app/plugins/libplug.so" "$T/plug.c" || skip "cannot build a plugin"
+# shellcheck disable=SC2016 # $ORIGIN is the dynamic linker's, not the shell's
 cc -o "$T/app/app" "$T/app.c" -ldl -Wl,--enable-new-dtags,-rpath,'$ORIGIN/plugins' ||
 	skip "cannot build the program"
 R=$(free_port)

@@ -51,7 +51,7 @@ assert_eq "$(grep -c 'closed -> open' "$T/err")" 1 "transitions logged (one, by 
 # A shell loop of one-connect processes: the third is rejected.
 R2=$(free_port)
 conn_config "$T/loop.ini" "127.0.0.1:$R2" open_timeout=30s
-for i in 1 2; do connector "$T/loop.ini" block "$R2" 1 >/dev/null 2>>"$T/lerr"; done
+for _ in 1 2; do connector "$T/loop.ini" block "$R2" 1 >/dev/null 2>>"$T/lerr"; done
 opened "$T/lerr" || fail "two processes' failures should open the shared breaker"
 start_listener late "$R2"
 connector "$T/loop.ini" block "$R2" 1 >"$T/out" 2>/dev/null

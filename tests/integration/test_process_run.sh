@@ -4,6 +4,7 @@
 # configuration as an absolute path, and runs CMD under the shim. Exit
 # statuses as env(1)'s: 127 for a command not found, 126 for one that
 # cannot be executed, 125 when run itself fails; bad usage exits 2.
+# shellcheck disable=SC2016 # the inner sh -c scripts expand their own variables
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 

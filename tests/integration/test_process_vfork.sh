@@ -24,5 +24,5 @@ served_by_parent() {
 		python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['pid'] == $parent else 1)"
 }
 wait_until 5 served_by_parent
-wait_until 10 grep -q done "$T/out"
+wait_until 10 grep -q "done" "$T/out"
 wait "$parent" || fail "vforker failed: $(cat "$T/err")"

@@ -52,4 +52,4 @@ sys.exit(0 if b["failures"] == 0 and b["state"] == "closed" else 1)
 PY
 touch "$T/go"
 wait "$client" || fail "client failed: $(cat "$T/err")"
-grep -q done "$T/out" || fail "client did not finish"
+grep -q "done" "$T/out" || fail "client did not finish"

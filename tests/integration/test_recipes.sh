@@ -88,6 +88,7 @@ promtool check rules "$PR/cbreaker.rules.yml" >"$T/out" 2>&1 || fail "promtool c
 (cd "$PR" && promtool test rules cbreaker.rules.test.yml) >"$T/out" 2>&1 || fail "promtool test rules: $(cat "$T/out")"
 python3 -m json.tool "$PR/cbreaker-dashboard.json" >/dev/null || fail "the dashboard is not JSON"
 CBREAKER_CONFIG="$T/myapp.ini" "$TOOL" metrics >"$T/metrics"
+# shellcheck disable=SC2013 # metric names are single words
 for m in $(cat "$PR/cbreaker-dashboard.json" "$PR/cbreaker.rules.yml" | grep -o 'cbreaker_[a-z_]*' | sort -u); do
 	grep -q "^# TYPE $m " "$T/metrics" || fail "the dashboard or the rules use $m, which cbreaker metrics lacks"
 done

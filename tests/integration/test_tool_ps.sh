@@ -22,6 +22,7 @@ sleep 60 &
 PLAIN_PID=$!
 CB_PIDS="$CB_PIDS $PLAIN_PID"
 
+# shellcheck disable=SC2317 # called through wait_until
 listed() { "$TOOL" ps | awk -v p="$1" '$1 == p' | grep -q .; }
 # shellcheck disable=SC2154 # app_PID: set by start_protected
 wait_until 10 listed "$app_PID"

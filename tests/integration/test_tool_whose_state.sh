@@ -31,6 +31,7 @@ nobody_dir=/dev/shm/cbreaker-$(id -u nobody)
 existed=no
 [ -e "$nobody_dir" ] && existed=yes
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$TOOL" -c "$T/c.ini" "$@"; }
+# shellcheck disable=SC2317 # the EXIT trap calls it
 cleanup_nobody() {
 	[ "$existed" = yes ] || rm -rf "$nobody_dir"
 	cb_cleanup

@@ -139,7 +139,7 @@ static void test_refusals_at_every_address_all_count(void **state)
 	blocking_connect(1, WALK_PORT, ECONNREFUSED);
 	blocking_connect(2, WALK_PORT, ECONNREFUSED);
 	assert_int_equal(failures(walk), 1); /* the first, committed by the second */
-	cb_attempt_commit_all();              /* the attempt ends: exit */
+	cb_attempt_commit_all();             /* the attempt ends: exit */
 	assert_int_equal(failures(walk), 2);
 }
 

@@ -1,6 +1,9 @@
 /* test_control.c - the control protocol's requests (cb_control_handle)
- * against a runtime of two private breakers: replies, who may change
- * state, and bad requests always answered with a JSON error. */
+ * against a runtime of two breakers in a state file: replies, who may
+ * change state, and bad requests always answered with a JSON error. The
+ * state file's owner is not root even when the tests run as root (the
+ * file is given to another uid), so "the owner may" and "root may" are
+ * two checks that can each fail. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -15,18 +19,28 @@
 #include "control/control.h"
 #include "core/log.h"
 
+/* Any uid but root's and ours: no account is needed to own a file. */
+#define OTHER_OWNER 4242
+
 static struct cb_runtime rt;
+static char dir[] = "/tmp/cbtest-control-XXXXXX";
+static char state_path[sizeof(dir) + 16];
+static uid_t owner; /* of the state file, never root */
 
 static int setup(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/cbtest-control-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	static const char ini[] = "[global]\nstate_file = none\nsocket = off\nlog = off\n"
-	                          "[api]\nhosts = 127.0.0.1:8080\n[db]\nhosts = 127.0.0.1:5432\n";
-	assert_int_equal(write(fd, ini, sizeof(ini) - 1), (ssize_t)(sizeof(ini) - 1));
-	close(fd);
+	assert_non_null(mkdtemp(dir));
+	char path[sizeof(dir) + 16];
+	snprintf(path, sizeof(path), "%s/cb.ini", dir);
+	snprintf(state_path, sizeof(state_path), "%s/state", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+	        "[global]\nstate_file = %s\nsocket = off\nlog = off\n"
+	        "[api]\nhosts = 127.0.0.1:8080\n[db]\nhosts = 127.0.0.1:5432\n",
+	        state_path);
+	assert_int_equal(fclose(f), 0);
 	static struct cb_diag diag;
 	rt.cfg = cb_config_load(path, &diag);
 	unlink(path);
@@ -43,6 +57,12 @@ static int setup(void **state)
 		rt.breakers[i].slot = cb_store_find(rt.store, rt.cfg->breakers[i].name, true);
 		assert_non_null(rt.breakers[i].slot);
 	}
+	assert_true(cb_store_is_shared(rt.store));
+	owner = geteuid();
+	if (owner == 0) {
+		assert_int_equal(chown(state_path, OTHER_OWNER, (gid_t)-1), 0);
+		owner = OTHER_OWNER;
+	}
 	return 0;
 }
 
@@ -52,6 +72,8 @@ static int teardown(void **state)
 	free(rt.breakers);
 	cb_store_close(rt.store);
 	cb_config_free(rt.cfg);
+	unlink(state_path);
+	rmdir(dir);
 	return 0;
 }
 
@@ -68,7 +90,7 @@ static char *ask(const char *line, uid_t peer)
 
 static void assert_error(const char *line, const char *fragment)
 {
-	char *reply = ask(line, geteuid());
+	char *reply = ask(line, owner);
 	if (strncmp(reply, "{\"error\":\"", 10) != 0 || !strstr(reply, fragment))
 		fail_msg("request \"%s\": %s", line, reply);
 	free(reply);
@@ -86,7 +108,9 @@ static void test_status_reports_this_process_as_server(void **state)
 	char want[64];
 	snprintf(want, sizeof(want), "\"pid\":%d,", (int)getpid());
 	assert_non_null(strstr(reply, want));
-	assert_non_null(strstr(reply, "\"state_file\":null"));
+	char file[sizeof(state_path) + 32];
+	snprintf(file, sizeof(file), "\"state_file\":\"%s\"", state_path);
+	assert_non_null(strstr(reply, file));
 	assert_non_null(strstr(reply, "\"name\":\"api\""));
 	assert_non_null(strstr(reply, "\"name\":\"db\""));
 	free(reply);
@@ -111,12 +135,12 @@ static void test_status_of_one_breaker_and_table_and_metrics(void **state)
 static void test_changes_refused_to_other_users(void **state)
 {
 	(void)state;
-	uid_t other = geteuid() == 0 ? 1000 : geteuid() + 1;
+	uid_t other = owner + 1;
 	char *reply = ask("force-open api", other);
 	char want[128];
 	snprintf(want, sizeof(want),
 	         "{\"error\":\"permission denied: you are uid %u, the state belongs to uid %u\"}\n",
-	         (unsigned)other, (unsigned)geteuid());
+	         (unsigned)other, (unsigned)owner);
 	assert_string_equal(reply, want);
 	assert_int_equal(state_of(0), CB_CLOSED);
 	free(reply);
@@ -125,7 +149,8 @@ static void test_changes_refused_to_other_users(void **state)
 static void test_owner_and_root_may_change_state(void **state)
 {
 	(void)state;
-	char *reply = ask("force-open api", geteuid());
+	assert_int_not_equal(owner, 0);
+	char *reply = ask("force-open api", owner);
 	assert_string_equal(reply, "{\"ok\":true,\"breaker\":\"api\",\"state\":\"forced_open\"}\n");
 	assert_int_equal(state_of(0), CB_FORCED_OPEN);
 	free(reply);

@@ -139,21 +139,21 @@ static void test_malformed_messages_are_refused(void **state)
 	(void)state;
 	static const char *const bad[] = {
 	        "",
-	        "cb2 open web-1 api 1 1000",       /* another version */
-	        "cb1 opened web-1 api 1 1000",     /* unknown verb */
-	        "cb1 open web-1 api 1",            /* no duration */
-	        "cb1 open web-1 api 1 1000 x",     /* trailing word */
-	        "cb1 open web-1 api 1 1000 ",      /* trailing space */
-	        "cb1  open web-1 api 1 1000",      /* double space */
-	        "cb1 open web:1 api 1 1000",       /* ':' in a name */
-	        "cb1 open web-1 api 0 1000",       /* generation 0 */
-	        "cb1 open web-1 api 1 0",          /* no time left */
-	        "cb1 open web-1 api 1 -5",         /* signed */
-	        "cb1 open web-1 api 01 1000",      /* leading zero */
-	        "cb1 open web-1 api 1 31536000001", /* beyond 365 days */
+	        "cb2 open web-1 api 1 1000",                    /* another version */
+	        "cb1 opened web-1 api 1 1000",                  /* unknown verb */
+	        "cb1 open web-1 api 1",                         /* no duration */
+	        "cb1 open web-1 api 1 1000 x",                  /* trailing word */
+	        "cb1 open web-1 api 1 1000 ",                   /* trailing space */
+	        "cb1  open web-1 api 1 1000",                   /* double space */
+	        "cb1 open web:1 api 1 1000",                    /* ':' in a name */
+	        "cb1 open web-1 api 0 1000",                    /* generation 0 */
+	        "cb1 open web-1 api 1 0",                       /* no time left */
+	        "cb1 open web-1 api 1 -5",                      /* signed */
+	        "cb1 open web-1 api 01 1000",                   /* leading zero */
+	        "cb1 open web-1 api 1 31536000001",             /* beyond 365 days */
 	        "cb1 open web-1 api 99999999999999999999 1000", /* overflow */
-	        "cb1 close web-1 api 1 1000",      /* a closing has no duration */
-	        "cb1 open web-1 a\tpi 1 1000",     /* control character */
+	        "cb1 close web-1 api 1 1000",                   /* a closing has no duration */
+	        "cb1 open web-1 a\tpi 1 1000",                  /* control character */
 	};
 	struct cb_fleet_msg m;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

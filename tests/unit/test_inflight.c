@@ -217,8 +217,7 @@ static void test_in_progress_and_interrupted_connects_stay_pending(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_errno(&c, EINPROGRESS, false, 0, &err),
-	                 CB_JUDGE_PENDING);
+	assert_int_equal(cb_judge_errno(&c, EINPROGRESS, false, 0, &err), CB_JUDGE_PENDING);
 	assert_int_equal(cb_judge_errno(&c, EINTR, false, 0, &err), CB_JUDGE_PENDING);
 	assert_int_equal(cb_judge_errno(&c, EALREADY, true, 10, &err), CB_JUDGE_PENDING);
 }
@@ -228,8 +227,7 @@ static void test_errno_in_failure_errors_is_a_failure_others_neutral(void **stat
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_errno(&c, ECONNREFUSED, false, 0, &err),
-	                 CB_OUTCOME_FAILURE);
+	assert_int_equal(cb_judge_errno(&c, ECONNREFUSED, false, 0, &err), CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ECONNREFUSED);
 	assert_int_equal(cb_judge_errno(&c, EACCES, false, 0, &err), CB_OUTCOME_NEUTRAL);
 }
@@ -257,12 +255,12 @@ static void test_established_socket_is_a_success(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){1, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_SUCCESS);
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){8, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_SUCCESS);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){1, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_SUCCESS);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){8, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_SUCCESS);
 }
 
 static void test_closing_while_syn_sent_is_a_timeout_failure(void **state)
@@ -270,9 +268,9 @@ static void test_closing_while_syn_sent_is_a_timeout_failure(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_FAILURE);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ETIMEDOUT);
 }
 
@@ -281,9 +279,9 @@ static void test_closing_loser_after_sibling_won_is_neutral(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, true,
-	                                      true, &err),
-	                 CB_OUTCOME_NEUTRAL);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 5, true, true, &err),
+	        CB_OUTCOME_NEUTRAL);
 }
 
 static void test_syn_sent_past_connect_timeout_fails_even_if_sibling_won(void **state)
@@ -291,15 +289,15 @@ static void test_syn_sent_past_connect_timeout_fails_even_if_sibling_won(void **
 	(void)state;
 	struct cb_breaker_config c = config(100);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100, true,
-	                                      true, &err),
-	                 CB_OUTCOME_FAILURE);
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100,
-	                                      false, false, &err),
-	                 CB_OUTCOME_FAILURE);
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 99, false,
-	                                      false, &err),
-	                 CB_JUDGE_PENDING);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100, true, true, &err),
+	        CB_OUTCOME_FAILURE);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 100, false, false, &err),
+	        CB_OUTCOME_FAILURE);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){2, false, false}, 99, false, false, &err),
+	        CB_JUDGE_PENDING);
 }
 
 static void test_closed_socket_guesses_refused_or_timed_out(void **state)
@@ -307,13 +305,13 @@ static void test_closed_socket_guesses_refused_or_timed_out(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_FAILURE);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ECONNREFUSED);
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){7, true, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_FAILURE);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){7, true, false}, 5, false, true, &err),
+	        CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ETIMEDOUT);
 }
 
@@ -324,9 +322,9 @@ static void test_closed_socket_guess_outside_failure_errors_is_neutral(void **st
 	memset(&c, 0, sizeof(c));
 	CB_SET_ADD(c.failure_errors, ETIMEDOUT);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_NEUTRAL);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){7, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_NEUTRAL);
 }
 
 static void test_closed_socket_once_established_is_a_success(void **state)
@@ -337,8 +335,7 @@ static void test_closed_socket_once_established_is_a_success(void **state)
 	const struct cb_tcp_seen reset_after_data = {7, true, true};
 	assert_int_equal(cb_judge_tcp(&c, &reset_after_data, 5, false, true, &err),
 	                 CB_OUTCOME_SUCCESS);
-	assert_int_equal(cb_judge_so_error(&c, 0, &reset_after_data, 5, &err),
-	                 CB_OUTCOME_SUCCESS);
+	assert_int_equal(cb_judge_so_error(&c, 0, &reset_after_data, 5, &err), CB_OUTCOME_SUCCESS);
 }
 
 static void test_unknown_tcp_state_is_neutral(void **state)
@@ -346,9 +343,9 @@ static void test_unknown_tcp_state_is_neutral(void **state)
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_tcp(&c, &(struct cb_tcp_seen){0, false, false}, 5, false,
-	                                      true, &err),
-	                 CB_OUTCOME_NEUTRAL);
+	assert_int_equal(
+	        cb_judge_tcp(&c, &(struct cb_tcp_seen){0, false, false}, 5, false, true, &err),
+	        CB_OUTCOME_NEUTRAL);
 }
 
 static void test_so_error_value_decides_unless_zero_while_connecting(void **state)
@@ -356,19 +353,17 @@ static void test_so_error_value_decides_unless_zero_while_connecting(void **stat
 	(void)state;
 	struct cb_breaker_config c = config(0);
 	int err;
-	assert_int_equal(cb_judge_so_error(&c, ECONNREFUSED,
-	                                           &(struct cb_tcp_seen){0, false, false}, 5, &err),
+	assert_int_equal(cb_judge_so_error(&c, ECONNREFUSED, &(struct cb_tcp_seen){0, false, false},
+	                                   5, &err),
 	                 CB_OUTCOME_FAILURE);
 	assert_int_equal(err, ECONNREFUSED);
-	assert_int_equal(cb_judge_so_error(&c, EPERM,
-	                                           &(struct cb_tcp_seen){0, false, false}, 5, &err),
-	                 CB_OUTCOME_NEUTRAL);
 	assert_int_equal(
-	        cb_judge_so_error(&c, 0, &(struct cb_tcp_seen){1, false, false}, 5, &err),
-	        CB_OUTCOME_SUCCESS);
-	assert_int_equal(
-	        cb_judge_so_error(&c, 0, &(struct cb_tcp_seen){2, false, false}, 5, &err),
-	        CB_JUDGE_PENDING);
+	        cb_judge_so_error(&c, EPERM, &(struct cb_tcp_seen){0, false, false}, 5, &err),
+	        CB_OUTCOME_NEUTRAL);
+	assert_int_equal(cb_judge_so_error(&c, 0, &(struct cb_tcp_seen){1, false, false}, 5, &err),
+	                 CB_OUTCOME_SUCCESS);
+	assert_int_equal(cb_judge_so_error(&c, 0, &(struct cb_tcp_seen){2, false, false}, 5, &err),
+	                 CB_JUDGE_PENDING);
 }
 
 int main(void)

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "match/match.h"
 #include "match/ip.h"
+#include "match/match.h"
 
 static int setup(void **state)
 {

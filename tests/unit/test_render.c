@@ -181,10 +181,11 @@ static void test_table_shows_retry_countdown_and_last_error(void **state)
 	open_breaker(&rb);
 	page_of(&p, &rb, 1);
 	cb_render_status_table(&b, &p, NULL, false);
-	assert_string_equal(b.data, "NAME  STATE  FAILURES/CALLS  REJECTED  RATE  RETRY                    "
-	                            "LAST ERROR\n"
-	                            "api   open   5/7             3         71%   retry in 12s (open 18s)  "
-	                            "ECONNREFUSED 10.0.0.7:443, 18s ago\n");
+	assert_string_equal(b.data,
+	                    "NAME  STATE  FAILURES/CALLS  REJECTED  RATE  RETRY                    "
+	                    "LAST ERROR\n"
+	                    "api   open   5/7             3         71%   retry in 12s (open 18s)  "
+	                    "ECONNREFUSED 10.0.0.7:443, 18s ago\n");
 	cb_buf_free(&b);
 }
 
@@ -268,11 +269,12 @@ static void test_event_line_names_states_cause_and_error(void **state)
 	snprintf(ev.breaker, sizeof(ev.breaker), "api");
 	struct cb_buf b = {0};
 	cb_render_event_json(&b, &ev);
-	assert_string_equal(b.data, "{\"seq\":9,\"time\":\"2026-01-31T12:00:00.250Z\",\"pid\":77,"
-	                            "\"uid\":1000,\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
-	                            "\"cause\":\"consecutive_failures\",\"count\":3,\"rate\":0,"
-	                            "\"retry_in_ms\":3000,\"last_error\":\"HTTP 503\","
-	                            "\"last_address\":null}\n");
+	assert_string_equal(b.data,
+	                    "{\"seq\":9,\"time\":\"2026-01-31T12:00:00.250Z\",\"pid\":77,"
+	                    "\"uid\":1000,\"breaker\":\"api\",\"from\":\"closed\",\"to\":\"open\","
+	                    "\"cause\":\"consecutive_failures\",\"count\":3,\"rate\":0,"
+	                    "\"retry_in_ms\":3000,\"last_error\":\"HTTP 503\","
+	                    "\"last_address\":null}\n");
 	cb_buf_free(&b);
 }
 

@@ -51,8 +51,10 @@ static void test_descriptors_beyond_the_first_chunk_are_recorded(void **state)
 	cb_socktype_set(high, CB_SOCKTYPE_OTHER);
 	assert_int_equal(cb_socktype_get(high), CB_SOCKTYPE_OTHER);
 	assert_int_equal(cb_socktype_get(high - 1), CB_SOCKTYPE_UNKNOWN);
-	cb_socktype_set(CB_SOCKTYPE_CHUNK * CB_SOCKTYPE_CHUNKS, CB_SOCKTYPE_STREAM); /* out of range */
-	assert_int_equal(cb_socktype_get(CB_SOCKTYPE_CHUNK * CB_SOCKTYPE_CHUNKS), CB_SOCKTYPE_UNKNOWN);
+	cb_socktype_set(CB_SOCKTYPE_CHUNK * CB_SOCKTYPE_CHUNKS,
+	                CB_SOCKTYPE_STREAM); /* out of range */
+	assert_int_equal(cb_socktype_get(CB_SOCKTYPE_CHUNK * CB_SOCKTYPE_CHUNKS),
+	                 CB_SOCKTYPE_UNKNOWN);
 	cb_socktype_set(high, CB_SOCKTYPE_UNKNOWN);
 }
 

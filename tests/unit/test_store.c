@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #include "core/breaker.h"
-#include "state/store.h"
 #include "state/layout.h"
 #include "state/state.h"
+#include "state/store.h"
 
 #define CHILD_ALARM_S 30 /* a child stuck this long is killed and fails its test */
 
@@ -1029,8 +1029,7 @@ static void test_auto_state_path_is_per_configuration_and_user_only(void **state
 	char a[PATH_MAX], a2[PATH_MAX], b[PATH_MAX], want[PATH_MAX];
 	assert_int_equal(cb_store_state_path(&f->cfg, a, sizeof(a)), 0);
 	snprintf(want, sizeof(want), "/dev/shm/cbreaker-%u/cbreaker-%016llx.state",
-	         (unsigned)geteuid(),
-	         (unsigned long long)cb_fnv1a_str("/etc/cbreaker/test.ini"));
+	         (unsigned)geteuid(), (unsigned long long)cb_fnv1a_str("/etc/cbreaker/test.ini"));
 	assert_string_equal(a, want);
 	assert_int_equal(cb_store_state_path(&f->cfg, a2, sizeof(a2)), 0);
 	assert_string_equal(a, a2);
