@@ -66,6 +66,17 @@ int cb_errno_from_name(const char *name);    /* -1 when unknown */
 const char *cb_curlcode_name(int code);      /* "CURLE_COULDNT_CONNECT"; NULL when unknown */
 int cb_curlcode_from_name(const char *name); /* -1 when unknown */
 
+/* -- Text from outside (text.c) -------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at p (of n bytes), 1 for ASCII,
+ * 0 when the bytes there are not valid UTF-8. */
+size_t cb_utf8_seq(const unsigned char *p, size_t n);
+
+/* `in` as one line safe for a terminal: control characters (C0, DEL, C1)
+ * and bytes that are not valid UTF-8 become \xNN. Truncated to fit outlen
+ * (NUL included); returns the length written. */
+size_t cb_text_escape(char *out, size_t outlen, const char *in);
+
 /* -- Re-entry scope --------------------------------------------------- */
 
 /* Set while this thread runs cbreaker code that may call hooked functions

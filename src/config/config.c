@@ -11,10 +11,13 @@
  * the value of a line longer than inih's buffer from the line itself. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -46,7 +49,8 @@ struct breaker_seen {
 
 struct loader {
 	const char *path;
-	FILE *file;
+	char *text; /* the whole file, read at once (at most CB_CONFIG_MAX_BYTES) */
+	size_t text_len, text_pos;
 	struct cb_diag *diag;
 	struct cb_config *cfg;
 	size_t cap;                       /* room in cfg->breakers and seen */
@@ -91,14 +95,17 @@ static void report(struct loader *l, int line, const char *fmt, ...)
 
 	if (d->count++ >= CB_DIAG_MAX)
 		return;
-	char *msg = d->msg[d->count - 1];
-	int n = line > 0 ? snprintf(msg, CB_DIAG_LEN, "%s:%d: ", l->path, line)
-	                 : snprintf(msg, CB_DIAG_LEN, "%s: ", l->path);
+	char raw[CB_DIAG_LEN];
+	int n = line > 0 ? snprintf(raw, sizeof(raw), "%s:%d: ", l->path, line)
+	                 : snprintf(raw, sizeof(raw), "%s: ", l->path);
 	if (n < 0 || n >= CB_DIAG_LEN)
-		return;
+		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(msg + n, CB_DIAG_LEN - (size_t)n, fmt, ap);
+	vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* Names and values are quoted from the file: a control character
+	 * there must not reach the terminal that shows the message. */
+	cb_text_escape(d->msg[d->count - 1], CB_DIAG_LEN, raw);
 }
 
 static void out_of_memory(struct loader *l)
@@ -157,7 +164,7 @@ static const char *take_value(struct loader *l, const char *s)
 static const char *line_text(const struct loader *l)
 {
 	const char *s = l->raw;
-	if (l->lineno == 1 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+	if (l->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3;
 	return s;
 }
@@ -531,11 +538,30 @@ static char *reader(char *str, int num, void *stream)
 	check_handled(l);
 	if (num < 3)
 		return NULL;
-	ssize_t got = getline(&l->raw, &l->raw_cap, l->file);
-	if (got < 0)
+	if (l->text_pos >= l->text_len)
 		return NULL;
+	const char *start = l->text + l->text_pos;
+	const char *nl = memchr(start, '\n', l->text_len - l->text_pos);
+	size_t len = nl ? (size_t)(nl - start) + 1 : l->text_len - l->text_pos;
+	l->text_pos += len;
 	l->lineno++;
-	size_t len = strlen(l->raw); /* a NUL byte ends the line for inih too */
+	if (len + 1 > l->raw_cap) {
+		char *r = realloc(l->raw, len + 1);
+		if (!r) {
+			out_of_memory(l);
+			return NULL;
+		}
+		l->raw = r;
+		l->raw_cap = len + 1;
+	}
+	if (memchr(start, '\0', len)) {
+		/* inih would end the line there and take a shortened value. */
+		report(l, l->lineno, "NUL byte in the line");
+		len = 1;
+		start = "\n";
+	}
+	memcpy(l->raw, start, len);
+	l->raw[len] = '\0';
 	l->long_line = len + 1 > (size_t)num;
 	if (l->long_line) {
 		memcpy(str, l->raw, (size_t)num - 2);
@@ -634,14 +660,76 @@ static void sort_messages(const struct loader *l)
 	}
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	                     : "not a regular file";
+}
+
+/* The whole file into l->text. Only a regular file of at most
+ * CB_CONFIG_MAX_BYTES (README "Configuration"): /dev/zero would grow the
+ * program without end and a FIFO or /dev/urandom block it before main().
+ * O_NONBLOCK: opening a FIFO must not wait for a writer either. */
+static bool read_file(struct loader *l)
+{
+	int fd = open(l->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		report(l, 0, "cannot open: %s", strerror(errno));
+		return false;
+	}
+	struct stat sb;
+	bool ok = false;
+	if (fstat(fd, &sb) != 0)
+		report(l, 0, "cannot stat: %s", strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		report(l, 0, "is %s, not a regular file", file_kind(sb.st_mode));
+	else if (sb.st_size > CB_CONFIG_MAX_BYTES)
+		report(l, 0, "larger than %d MiB", CB_CONFIG_MAX_BYTES >> 20);
+	else if (!(l->text = malloc((size_t)sb.st_size + 1)))
+		out_of_memory(l);
+	else
+		ok = true;
+	/* The size is read again as it comes: the file may grow meanwhile. */
+	size_t cap = ok ? (size_t)sb.st_size + 1 : 0;
+	while (ok) {
+		if (l->text_len == cap) {
+			size_t more = cap * 2 > CB_CONFIG_MAX_BYTES + 1 ? CB_CONFIG_MAX_BYTES + 1
+			                                                : cap * 2;
+			char *t = more > cap ? realloc(l->text, more) : NULL;
+			if (!t) {
+				report(l, 0, "larger than %d MiB", CB_CONFIG_MAX_BYTES >> 20);
+				ok = false;
+				break;
+			}
+			l->text = t;
+			cap = more;
+		}
+		ssize_t n = read(fd, l->text + l->text_len, cap - l->text_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			report(l, 0, "cannot read: %s", strerror(errno));
+			ok = false;
+		}
+		if (n <= 0)
+			break;
+		l->text_len += (size_t)n;
+	}
+	close(fd);
+	return ok;
+}
+
 struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 {
 	struct loader l = {.path = path ? path : "", .diag = diag, .cont_key = -1, .empty_key = -1};
 
 	diag->count = 0;
-	l.file = fopen(l.path, "re");
-	if (!l.file) {
-		report(&l, 0, "cannot open: %s", strerror(errno));
+	if (!read_file(&l)) {
+		free(l.text);
 		return NULL;
 	}
 	l.cfg = calloc(1, sizeof(*l.cfg));
@@ -649,7 +737,7 @@ struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 		l.cfg->matcher = cb_matcher_new();
 	if (!l.cfg || !l.cfg->matcher) {
 		out_of_memory(&l);
-		fclose(l.file);
+		free(l.text);
 		cb_config_free(l.cfg);
 		return NULL;
 	}
@@ -665,11 +753,9 @@ struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 
 	ini_parse_stream(reader, &l, handler, &l);
 	check_handled(&l);
-	if (ferror(l.file))
-		report(&l, 0, "cannot read: %s", strerror(errno));
 	finish(&l);
 
-	fclose(l.file);
+	free(l.text);
 	free(l.raw);
 	free(l.value);
 	free(l.seen);
@@ -694,10 +780,21 @@ void cb_config_free(struct cb_config *cfg)
 	free(cfg);
 }
 
+/* secure_getenv: a set-user-ID program must not be pointed at a file of
+ * its caller's choosing. */
+static const char *env_path(void)
+{
+	const char *env = secure_getenv("CBREAKER_CONFIG");
+	return env && *env ? env : NULL;
+}
+
 const char *cb_config_default_path(void)
 {
-	/* secure_getenv: a set-user-ID program must not be pointed at a
-	 * file of its caller's choosing. */
-	const char *env = secure_getenv("CBREAKER_CONFIG");
-	return env && *env ? env : CB_DEFAULT_CONFIG;
+	const char *env = env_path();
+	return env ? env : CB_DEFAULT_CONFIG;
+}
+
+bool cb_config_path_is_explicit(void)
+{
+	return env_path() != NULL;
 }

@@ -110,6 +110,9 @@ struct cb_diag {
 	char msg[CB_DIAG_MAX][CB_DIAG_LEN];
 };
 
+/* The largest configuration file read (README "Configuration"). */
+#define CB_CONFIG_MAX_BYTES (16 << 20)
+
 /* Loads and validates `path`. Returns NULL (and fills diag) on any error,
  * including a missing file ("file: cannot open: reason"). */
 struct cb_config *cb_config_load(const char *path, struct cb_diag *diag);
@@ -118,5 +121,8 @@ void cb_config_free(struct cb_config *cfg);
 /* $CBREAKER_CONFIG if set and non-empty, else the built-in default
  * (CB_DEFAULT_CONFIG, set by the Makefile from PREFIX). */
 const char *cb_config_default_path(void);
+
+/* True when $CBREAKER_CONFIG names the file (rather than the default). */
+bool cb_config_path_is_explicit(void);
 
 #endif

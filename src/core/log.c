@@ -121,11 +121,14 @@ void cb_log(enum cb_log_level level, const char *fmt, ...)
 	    (int)level > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	CB_KEEP_ERRNO;
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Messages quote the configuration and the state file: their bytes
+	 * must not reach a terminal or a log reader raw. */
+	cb_text_escape(msg, sizeof(msg), raw);
 
 	if (dest == CB_LOG_TO_SYSLOG) {
 		send_syslog(level, msg);

@@ -1137,12 +1137,79 @@ static void test_missing_file_gives_one_cannot_open_message(void **state)
 	assert_string_equal(diag.msg[0], want);
 }
 
-static void test_a_directory_is_reported_as_unreadable(void **state)
+static void test_a_directory_is_refused_as_not_a_regular_file(void **state)
 {
 	(void)state;
 	assert_null(cb_config_load(dir, &diag));
 	assert_int_equal(diag.count, 1);
-	assert_non_null(strstr(diag.msg[0], "cannot"));
+	assert_non_null(strstr(diag.msg[0], "is a directory, not a regular file"));
+}
+
+static void test_a_device_is_refused_without_reading_it(void **state)
+{
+	(void)state;
+	assert_null(cb_config_load("/dev/zero", &diag));
+	assert_int_equal(diag.count, 1);
+	assert_string_equal(diag.msg[0], "/dev/zero: is a character device, not a regular file");
+}
+
+static void test_a_fifo_is_refused_without_waiting_for_a_writer(void **state)
+{
+	(void)state;
+	char fifo[PATH_MAX + 16];
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_null(cb_config_load(fifo, &diag));
+	assert_int_equal(diag.count, 1);
+	assert_non_null(strstr(diag.msg[0], "is a FIFO, not a regular file"));
+	unlink(fifo);
+}
+
+static void test_a_file_over_the_size_cap_is_refused(void **state)
+{
+	(void)state;
+	write_text(path, "[a]\nhosts = a.example\n");
+	assert_int_equal(truncate(path, CB_CONFIG_MAX_BYTES + 1), 0);
+	assert_null(cb_config_load(path, &diag));
+	assert_int_equal(diag.count, 1);
+	assert_non_null(strstr(diag.msg[0], "larger than 16 MiB"));
+}
+
+static void test_a_file_at_the_size_cap_is_read(void **state)
+{
+	(void)state;
+	write_text(path, "[a]\nhosts = a.example\n");
+	/* The rest is NUL bytes: refused for them, not for the size. */
+	assert_int_equal(truncate(path, CB_CONFIG_MAX_BYTES), 0);
+	assert_null(cb_config_load(path, &diag));
+	assert_true(has_error(3, "NUL byte in the line"));
+}
+
+static void test_a_nul_byte_in_a_value_is_an_error_with_its_line(void **state)
+{
+	(void)state;
+	static const char text[] = "[a]\nhosts = a.example\nfailure_threshold = 5\0 0\n";
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	assert_int_equal(fclose(f), 0);
+	assert_null(cb_config_load(path, &diag));
+	assert_int_equal(diag.count, 1);
+	assert_true(has_error(3, "NUL byte in the line"));
+}
+
+static void test_control_characters_from_the_file_are_escaped_in_messages(void **state)
+{
+	(void)state;
+	write_text(path, "[a]\nhosts = a.example\nfailure_threshold = 5\033[2J\r\n"
+	                 "[b\x9b]\nhosts = b.example\n");
+	assert_null(cb_config_load(path, &diag));
+	print_diag();
+	assert_true(has_error(3, "failure_threshold = 5\\x1b[2J"));
+	assert_true(has_error(4, "[b\\x9b]"));
+	for (size_t i = 0; i < diag.count && i < CB_DIAG_MAX; i++)
+		for (const char *p = diag.msg[i]; *p; p++)
+			assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
 }
 
 static void test_real_path_resolves_symlinks(void **state)
@@ -1320,7 +1387,13 @@ int main(void)
 	        T(test_one_bad_key_means_no_configuration),
 	        T(test_all_errors_are_counted_and_the_first_ones_kept_in_line_order),
 	        T(test_missing_file_gives_one_cannot_open_message),
-	        T(test_a_directory_is_reported_as_unreadable),
+	        T(test_a_directory_is_refused_as_not_a_regular_file),
+	        T(test_a_device_is_refused_without_reading_it),
+	        T(test_a_fifo_is_refused_without_waiting_for_a_writer),
+	        T(test_a_file_over_the_size_cap_is_refused),
+	        T(test_a_file_at_the_size_cap_is_read),
+	        T(test_a_nul_byte_in_a_value_is_an_error_with_its_line),
+	        T(test_control_characters_from_the_file_are_escaped_in_messages),
 	        T(test_real_path_resolves_symlinks),
 	        T(test_empty_file_loads_with_no_breakers),
 	        T(test_lines_longer_than_inihs_buffer_keep_their_value_and_numbering),
