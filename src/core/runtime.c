@@ -163,8 +163,15 @@ static void load_first(void)
 {
 	const char *path = cb_config_default_path();
 	snprintf(source.path, sizeof(source.path), "%s", path);
-	if (stat(source.path, &source.seen) != 0)
-		return; /* no configuration: the shim does nothing at all */
+	if (stat(source.path, &source.seen) != 0) {
+		/* No configuration: the shim does nothing at all, silently for
+		 * the default path; a path someone set is a mistake to show
+		 * (README "Configuration"). */
+		if (cb_config_path_is_explicit())
+			cb_log(CB_LOG_WARN, "CBREAKER_CONFIG=%s: %s; protection is off",
+			       source.path, errno == ENOENT ? "no such file" : strerror(errno));
+		return;
+	}
 	source.watching = true;
 
 	struct cb_diag diag;
@@ -288,8 +295,9 @@ int cb_runtime_dlopen_flags(int flags)
 void cb_runtime_init_early(void)
 {
 	cb_process_init();
+	/* A missing explicit path is said at once, not at the first call. */
 	const char *path = cb_config_default_path();
-	if (access(path, F_OK) == 0)
+	if (access(path, F_OK) == 0 || cb_config_path_is_explicit())
 		ensure_initialised();
 }
 
