@@ -34,12 +34,14 @@
 
 int cb_client_fail(const struct cb_client *c, const char *fmt, ...)
 {
+	/* Messages quote configuration values and server replies. */
+	char raw[2048], msg[2048];
 	va_list ap;
-	fprintf(stderr, "cbreaker: %s: ", c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	cb_text_escape(msg, sizeof(msg), raw);
+	fprintf(stderr, "cbreaker: %s: %s\n", c->cmd, msg);
 	return 1;
 }
 
@@ -223,6 +225,19 @@ enum cb_client_result cb_client_request(struct cb_client *c, const char *line, s
 		cb_client_fail(c, "%s: the server closed without answering", c->socket);
 		return CB_CLIENT_FAILED;
 	}
+	char reason[32];
+	if (strncmp(reply->data, "{\"error\":", 9) == 0 &&
+	    cb_client_reply_field(reply->data, "reason", reason, sizeof(reason)) &&
+	    strcmp(reason, CB_RENDER_STALE) == 0) {
+		/* Its file was removed or replaced (README "Shared state"): what
+		 * is at the path now is what every process is moving to. */
+		fprintf(stderr,
+		        "cbreaker: %s: the process serving %s still has a state file that is no "
+		        "longer at %s; using the file at the path\n",
+		        c->cmd, c->socket, c->state[0] ? c->state : "its path");
+		cb_buf_free(reply);
+		return CB_CLIENT_OFFLINE;
+	}
 	return CB_CLIENT_OK;
 }
 
@@ -322,6 +337,10 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 		const struct cb_breaker_config *bc = &c->cfg->breakers[i];
 		const struct cb_slot *slot = v->st ? cb_store_find(v->st, bc->name, false) : NULL;
 		cb_render_collect(&v->rb[i], bc, slot, v->page.mono_now_ms);
+		/* Not found: its slot may be among the damaged ones. */
+		if (v->st && !slot)
+			v->rb[i].damaged =
+			        cb_store_path_damage(v->st, bc->name, v->page.mono_now_ms);
 	}
 	v->page.config_path = c->cfg->path;
 	v->page.state_path = c->state;
@@ -343,15 +362,20 @@ void cb_client_view_close(struct cb_client_view *v)
 }
 
 /* Applies the action to one breaker's slot through the guard, as the
- * control server would; false when the store is full. */
-static bool change_one(struct cb_store *st, const struct cb_breaker_config *bc,
-                       enum cb_operator_action action)
+ * control server would; why not, or NULL. A damaged slot is left alone:
+ * acting on it would report a state nobody can trust. */
+static const char *change_one(struct cb_store *st, const struct cb_breaker_config *bc,
+                              enum cb_operator_action action)
 {
 	struct cb_slot *slot = cb_store_find(st, bc->name, true);
+	const char *why = slot ? cb_slot_check(slot, cb_now_ms())
+	                       : cb_store_path_damage(st, bc->name, cb_now_ms());
+	if (why)
+		return why;
 	if (!slot)
-		return false;
+		return "no room left";
 	cb_guard_operate(st, slot, bc, action, geteuid());
-	return true;
+	return NULL;
 }
 
 static const struct cb_breaker_config *config_breaker(const struct cb_config *cfg, const char *name)
@@ -402,24 +426,34 @@ int cb_client_change_offline(struct cb_client *c, const char *verb, const char *
 	struct cb_store *st = open_for_change(c);
 	if (!st)
 		return 1;
-	bool ok = true;
+	const char *why = NULL, *failed = NULL;
 	enum cb_operator_action action =
 	        (enum cb_operator_action)cb_operator_action_from_name(verb);
 	if (all) {
 		cb_render_reset_all_open(reply);
 		for (size_t i = 0; i < c->cfg->n_breakers; i++) {
-			ok = change_one(st, &c->cfg->breakers[i], action) && ok;
+			const char *w = change_one(st, &c->cfg->breakers[i], action);
+			if (w && !why) {
+				why = w;
+				failed = c->cfg->breakers[i].name;
+			}
 			cb_render_reset_all_add(reply, i, c->cfg->breakers[i].name);
 		}
 		cb_render_reset_all_close(reply);
 	} else {
-		ok = change_one(st, bc, action);
+		why = change_one(st, bc, action);
+		failed = bc->name;
 		struct cb_slot *slot = cb_store_find(st, bc->name, false);
 		cb_render_changed(reply, bc->name, slot ? cb_slot_state(slot) : CB_CLOSED);
 	}
 	cb_store_close(st);
-	if (!ok)
+	if (why && strcmp(why, "no room left") == 0)
 		return cb_client_fail(c, "the state file %s has no room left", c->state);
+	if (why)
+		return cb_client_fail(c,
+		                      "%s: its slot in the state file %s is damaged (%s); remove "
+		                      "the file (every process moves to a new one)",
+		                      failed, c->state, why);
 	return 0;
 }
 

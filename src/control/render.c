@@ -76,7 +76,18 @@ void cb_buf_printf(struct cb_buf *b, const char *fmt, ...)
 void cb_render_json_string(struct cb_buf *b, const char *s)
 {
 	cb_buf_add(b, "\"", 1);
+	size_t n = strlen(s);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			/* Paths and names come from outside: never invalid UTF-8. */
+			size_t len = cb_utf8_seq(p, n - (size_t)(p - (const unsigned char *)s));
+			if (len)
+				cb_buf_add(b, (const char *)p, len);
+			else
+				cb_buf_puts(b, "\\uFFFD");
+			p += len ? len - 1 : 0;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			cb_buf_puts(b, "\\\"");
@@ -137,6 +148,8 @@ void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_co
 	out->snap.state = CB_CLOSED;
 	out->snap.open_timeout_ms = cfg->open_timeout_ms;
 	if (slot)
+		out->damaged = cb_slot_check(slot, mono_now_ms);
+	if (slot && !out->damaged)
 		cb_breaker_snapshot(slot, cfg, mono_now_ms, &out->snap);
 }
 
@@ -157,6 +170,12 @@ void cb_render_fleet_collect(struct cb_render_fleet *out, struct cb_store *st, i
 		out->counters[i] = atomic_load_explicit(&f->counters[i], memory_order_relaxed);
 }
 
+/* The state as shown: "damaged" for a slot that failed its check. */
+static const char *state_text(const struct cb_render_breaker *rb)
+{
+	return rb->damaged ? "damaged" : cb_state_name(rb->snap.state);
+}
+
 const struct cb_render_breaker *cb_render_find(const struct cb_render_page *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -170,6 +189,18 @@ void cb_render_error_json(struct cb_buf *b, const char *message)
 	cb_buf_puts(b, "{\"error\":");
 	cb_render_json_string(b, message);
 	cb_buf_puts(b, "}\n");
+}
+
+void cb_render_stale_json(struct cb_buf *b, const char *state_path)
+{
+	char msg[PATH_MAX + 128];
+	snprintf(msg, sizeof(msg),
+	         "this process's state file is no longer the one at %s; it moves to the new one "
+	         "within seconds",
+	         state_path[0] ? state_path : "its path");
+	cb_buf_puts(b, "{\"error\":");
+	cb_render_json_string(b, msg);
+	cb_buf_puts(b, ",\"reason\":\"" CB_RENDER_STALE "\"}\n");
 }
 
 static void json_key(struct cb_buf *b, const char *key)
@@ -245,7 +276,11 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	cb_buf_puts(b, "{\"name\":");
 	cb_render_json_string(b, rb->cfg->name);
 	json_key(b, "state");
-	cb_render_json_string(b, cb_state_name(s->state));
+	cb_render_json_string(b, state_text(rb));
+	if (rb->damaged) {
+		json_key(b, "damaged");
+		cb_render_json_string(b, rb->damaged);
+	}
 	json_key(b, "mode");
 	cb_render_json_string(b, rb->cfg->mode == CB_MODE_OBSERVE ? "observe" : "enforce");
 	json_key(b, "hosts");
@@ -389,8 +424,15 @@ static void table_row(const struct cb_render_page *p, const struct cb_render_bre
 	const struct cb_snapshot *s = &rb->snap;
 	char when[32];
 	snprintf(cells[0], TABLE_CELL, "%s", rb->cfg->name);
-	snprintf(cells[1], TABLE_CELL, "%s%s", cb_state_name(s->state),
+	snprintf(cells[1], TABLE_CELL, "%s%s", state_text(rb),
 	         rb->cfg->mode == CB_MODE_OBSERVE ? " (observe)" : "");
+	if (rb->damaged) {
+		for (int c = 2; c + 1 < TABLE_COLS; c++)
+			snprintf(cells[c], TABLE_CELL, "-");
+		snprintf(cells[TABLE_COLS - 1], TABLE_CELL, "slot in the state file damaged: %s",
+		         rb->damaged);
+		return;
+	}
 	snprintf(cells[2], TABLE_CELL, "%llu/%llu", (unsigned long long)s->failures,
 	         (unsigned long long)s->calls);
 	snprintf(cells[3], TABLE_CELL, "%llu", (unsigned long long)s->rejected);
@@ -472,7 +514,9 @@ void cb_render_status_table(struct cb_buf *b, const struct cb_render_page *p, co
 			 * take no width. */
 			bool paint = color && c == 1;
 			if (paint)
-				cb_buf_puts(b, state_color(p->breakers[i].snap.state));
+				cb_buf_puts(b, state_color(p->breakers[i].damaged
+				                                   ? CB_STATE_COUNT
+				                                   : p->breakers[i].snap.state));
 			cb_buf_printf(b, "%-*s", (int)width[c], rows[r][c]);
 			if (paint)
 				cb_buf_puts(b, "\033[0m");
@@ -567,7 +611,10 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 		for (int st = 0; st < CB_STATE_COUNT; st++)
 			prom_sample(b, "cbreaker_state", p->breakers[i].cfg->name, "state",
 			            cb_state_name((enum cb_state)st),
-			            p->breakers[i].snap.state == (enum cb_state)st ? "1" : "0");
+			            !p->breakers[i].damaged &&
+			                            p->breakers[i].snap.state == (enum cb_state)st
+			                    ? "1"
+			                    : "0");
 
 	prom_family(b, "cbreaker_calls_total", "counter", "Calls through the breaker by outcome.");
 	static const char *const outcomes[] = {"success", "failure", "slow", "rejected"};

@@ -31,6 +31,9 @@ void cb_buf_printf(struct cb_buf *b, const char *fmt, ...) __attribute__((format
 struct cb_render_breaker {
 	const struct cb_breaker_config *cfg;
 	struct cb_snapshot snap;
+	/* The slot failed cb_slot_check (why), shown as state "damaged" with
+	 * every count 0; NULL when it can be trusted. */
+	const char *damaged;
 };
 
 /* The fleet agent's link and counters as the state file's header holds
@@ -61,7 +64,8 @@ struct cb_render_page {
 };
 
 /* Snapshots `slot` (NULL: a breaker nothing has used yet, shown closed with
- * every count 0) into out. */
+ * every count 0) into out, after cb_slot_check: a slot that fails it is
+ * shown as damaged, none of its fields. */
 void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_config *cfg,
                        const struct cb_slot *slot, int64_t mono_now_ms);
 
@@ -86,6 +90,12 @@ void cb_render_event_json(struct cb_buf *b, const struct cb_event *ev);
 /* {"error":"<message>"}\n */
 void cb_render_error_json(struct cb_buf *b, const char *message);
 
+/* The error of a server whose state file is no longer the one at its path:
+ * {"error":"...","reason":"stale_state_file"}\n (the tool then uses the
+ * file at the path itself). */
+#define CB_RENDER_STALE "stale_state_file"
+void cb_render_stale_json(struct cb_buf *b, const char *state_path);
+
 /* The replies to an operator action, the same from the control server and
  * from the tool's offline path: {"ok":true,"breaker":NAME,"state":STATE}
  * for one breaker; {"ok":true,"reset":[NAME,...]} for reset of all, built
@@ -96,7 +106,8 @@ void cb_render_reset_all_add(struct cb_buf *b, size_t i, const char *name);
 void cb_render_reset_all_close(struct cb_buf *b);
 
 /* A JSON string literal, quotes included, with every control character,
- * quote and backslash escaped (bytes >= 0x80 pass as they are). */
+ * quote and backslash escaped, and each byte that is not valid UTF-8
+ * replaced by U+FFFD: the output is always valid JSON. */
 void cb_render_json_string(struct cb_buf *b, const char *s);
 
 /* "2026-01-31T12:00:00.250Z" (UTC) into buf (at least 32 bytes). */

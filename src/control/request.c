@@ -43,9 +43,13 @@ static struct cb_render_breaker *collect(const struct cb_runtime *rt, struct cb_
 	memset(p, 0, sizeof(*p));
 	p->mono_now_ms = cb_now_ms();
 	p->wall_now_ms = cb_wall_ms();
-	for (uint32_t i = 0; i < rt->n; i++)
-		cb_render_collect(&rb[i], rt->breakers[i].cfg, rt->breakers[i].slot,
-		                  p->mono_now_ms);
+	for (uint32_t i = 0; i < rt->n; i++) {
+		const struct cb_breaker_rt *b = &rt->breakers[i];
+		cb_render_collect(&rb[i], b->cfg, b->slot, p->mono_now_ms);
+		/* The file's slot, not this process's private stand-in. */
+		if (b->damaged)
+			rb[i].damaged = b->damaged;
+	}
 	p->config_path = rt->cfg->path;
 	p->state_path = cb_store_path(rt->store);
 	p->pid = (int)getpid();
@@ -122,6 +126,20 @@ static void change(const struct cb_runtime *rt, char **w, int n, uid_t peer, str
 	}
 	enum cb_operator_action action =
 	        (enum cb_operator_action)cb_operator_action_from_name(w[0]);
+	for (uint32_t i = 0; i < rt->n; i++) {
+		const struct cb_breaker_rt *b = &rt->breakers[i];
+		if (b->damaged && (strcmp(w[1], "*") == 0 || strcmp(w[1], b->cfg->name) == 0)) {
+			/* Its slot here is private: a change would reach no other
+			 * process, and the file's slot is garbage. */
+			char msg[CB_NAME_MAX + PATH_MAX + 128];
+			snprintf(msg, sizeof(msg),
+			         "%s: its slot in the state file %s is damaged (%s); remove the "
+			         "file (every process moves to a new one)",
+			         b->cfg->name, cb_store_path(rt->store), b->damaged);
+			cb_render_error_json(out, msg);
+			return;
+		}
+	}
 	if (action == CB_ACTION_RESET && strcmp(w[1], "*") == 0) {
 		cb_render_reset_all_open(out);
 		for (uint32_t i = 0; i < rt->n; i++) {
@@ -153,6 +171,14 @@ enum cb_control_reply cb_control_handle(const struct cb_runtime *rt, const char 
 	}
 	if (n > MAX_WORDS) {
 		cb_render_error_json(out, "too many arguments");
+		return CB_CONTROL_REPLY;
+	}
+	/* Never answer for, or change, a file that is no longer the one at
+	 * the path: this process moves to the new one at its next tick, and
+	 * meanwhile the tool reads and changes the file at the path itself
+	 * (README "Shared state"). */
+	if (!cb_store_is_current(rt->store)) {
+		cb_render_stale_json(out, cb_store_path(rt->store));
 		return CB_CONTROL_REPLY;
 	}
 	if (strcmp(w[0], "status") == 0 || strcmp(w[0], "table") == 0 ||

@@ -62,7 +62,8 @@ struct client {
 	char req[CB_CONTROL_MAX_REQUEST + 1];
 	struct cb_buf out;
 	size_t out_off;
-	uint64_t after; /* STREAMING: last event seq sent */
+	uint64_t after;                 /* STREAMING: last event seq sent */
+	const struct cb_store *follows; /* STREAMING: whose ring `after` counts in */
 };
 
 /* One term of leadership. The thread owns the descriptors; the tick only
@@ -170,6 +171,7 @@ static void answer(struct server *s, struct client *c)
 			cb_render_error_json(&c->out, "too many event followers; try again later");
 		} else {
 			c->phase = STREAMING;
+			c->follows = rt->store;
 			c->after = cb_store_last_event_seq(rt->store);
 			return;
 		}
@@ -215,6 +217,11 @@ static bool on_stream_readable(struct client *c)
 
 static void feed_stream(struct client *c, struct cb_store *st)
 {
+	/* The process moved to a new state file: its ring counts afresh. */
+	if (st != c->follows) {
+		c->follows = st;
+		c->after = cb_store_last_event_seq(st);
+	}
 	struct cb_event ev[EVENTS_PER_ROUND];
 	size_t n = cb_store_read_events(st, c->after, ev, EVENTS_PER_ROUND);
 	for (size_t i = 0; i < n; i++) {

@@ -23,7 +23,9 @@
  *   counts as a transition to closed even from closed: every generation
  *   step is counted, so sum(transitions) == generation.
  * - force() to the state the breaker is already in does nothing.
- * - A state value this build does not know (a damaged file) never rejects.
+ * - A state value this build does not know (a damaged file) never rejects
+ *   (and the runtime moves such a breaker to a private slot at its next
+ *   tick: cb_slot_check).
  * - The window covers the current bucket and the 19 before it, so its span
  *   is between 19/20 and all of `window`.
  * - Retry-After answers keep the latest deadline of all seen; one seen while
@@ -689,7 +691,7 @@ void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config
 {
 	memset(out, 0, sizeof(*out));
 	uint64_t w = atomic_load_explicit(&s->state, memory_order_acquire);
-	out->state = cb_slot_word_state(w) < CB_STATE_COUNT ? cb_slot_word_state(w) : CB_DISABLED;
+	out->state = cb_slot_word_state(w); /* out of range: shown as "unknown" */
 	out->generation = cb_slot_word_generation(w);
 	out->calls = atomic_load_explicit(&s->calls, RELAXED);
 	out->successes = atomic_load_explicit(&s->successes, RELAXED);

@@ -1,8 +1,10 @@
 /* runtime.c - the configuration in force and its breakers' slots: loaded on
  * first use (or from the constructor), reloaded when the file changes, and
  * published as an immutable struct behind one atomic pointer so that hooks
- * read it without a lock. The once-a-second turn also runs the tick hooks
- * (the control server registers one).
+ * read it without a lock. The once-a-second turn also follows the state
+ * file (README "Shared state"): a file removed or replaced under the
+ * process, or a slot written over, gives a new runtime as a reload does.
+ * Then it runs the tick hooks (the control server registers one).
  *
  * Old runtimes are never freed: a hook in another thread (or a signal
  * handler) may still be using one, and reloads are rare enough that the
@@ -95,8 +97,36 @@ static struct cb_slot *previous_slot(const struct cb_runtime *old, const struct 
 		return NULL;
 	for (uint32_t i = 0; i < old->n; i++)
 		if (strcmp(old->breakers[i].cfg->name, name) == 0)
-			return old->breakers[i].slot;
+			return cb_store_holds(store, old->breakers[i].slot) ? NULL
+			                                                    : old->breakers[i].slot;
 	return NULL;
+}
+
+/* The store's slot for b when it can be trusted; else a private one, said
+ * once (a previous private slot means it was said before). */
+static struct cb_slot *choose_slot(struct cb_breaker_rt *b, const struct cb_runtime *old,
+                                   struct cb_store *store)
+{
+	struct cb_slot *s = cb_store_find(store, b->cfg->name, true);
+	int64_t now = cb_now_ms();
+	b->damaged = s ? cb_slot_check(s, now) : cb_store_path_damage(store, b->cfg->name, now);
+	if (s && !b->damaged)
+		return s;
+	struct cb_slot *prev = previous_slot(old, store, b->cfg->name);
+	if (prev)
+		return prev;
+	if (b->damaged)
+		cb_log(CB_LOG_ERROR,
+		       "%s: its slot in the state file %s is damaged (%s); the breaker stays "
+		       "private "
+		       "to this process (remove the file: every process moves to a new one)",
+		       b->cfg->name, cb_store_path(store), b->damaged);
+	else
+		cb_log(CB_LOG_WARN,
+		       "%s: no room left in the state file; this breaker stays private to the "
+		       "process",
+		       b->cfg->name);
+	return private_slot();
 }
 
 static bool same_state_file(const struct cb_config *a, const struct cb_config *b)
@@ -108,8 +138,10 @@ static bool same_state_file(const struct cb_config *a, const struct cb_config *b
 	return strcmp(pa, pb) == 0;
 }
 
-/* Builds a runtime for cfg, reusing `store` when it still fits. */
-static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_runtime *old)
+/* Builds a runtime for cfg, reusing the old one's store when it is for the
+ * same file (and not `reopen`). */
+static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_runtime *old,
+                                        bool reopen)
 {
 	struct cb_runtime *rt = calloc(1, sizeof(*rt));
 	if (!rt)
@@ -117,7 +149,7 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 	rt->cfg = cfg;
 	rt->n = (uint32_t)cfg->n_breakers;
 	rt->generation = ++source.generation;
-	if (old && same_state_file(old->cfg, cfg)) {
+	if (old && !reopen && same_state_file(old->cfg, cfg)) {
 		rt->store = old->store;
 	} else {
 		char warn[512] = "";
@@ -132,18 +164,9 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 		struct cb_breaker_rt *b = &rt->breakers[i];
 		b->rt = rt;
 		b->cfg = &cfg->breakers[i];
-		b->slot = cb_store_find(rt->store, b->cfg->name, true);
+		b->slot = choose_slot(b, old, rt->store);
 		if (!b->slot)
-			b->slot = previous_slot(old, rt->store, b->cfg->name);
-		if (!b->slot) {
-			cb_log(CB_LOG_WARN,
-			       "%s: no room left in the state file; this breaker stays private to "
-			       "the process",
-			       b->cfg->name);
-			b->slot = private_slot();
-			if (!b->slot)
-				goto fail;
-		}
+			goto fail;
 	}
 	return rt;
 fail:
@@ -181,7 +204,7 @@ static void load_first(void)
 		log_diag(&diag, "passing everything through");
 		return;
 	}
-	struct cb_runtime *rt = build_runtime(cfg, NULL);
+	struct cb_runtime *rt = build_runtime(cfg, NULL, false);
 	if (!rt) {
 		cb_config_free(cfg);
 		return;
@@ -221,13 +244,50 @@ static void reload_if_changed(void)
 		         old ? "keeping the previous configuration" : "passing everything through");
 		return;
 	}
-	struct cb_runtime *rt = build_runtime(cfg, old);
+	struct cb_runtime *rt = build_runtime(cfg, old, false);
 	if (!rt) {
 		cb_config_free(cfg);
 		return;
 	}
 	publish(rt);
 	cb_log(CB_LOG_INFO, "%s: configuration reloaded (%u breakers)", source.path, rt->n);
+}
+
+/* A slot of the file that no longer passes cb_slot_check. */
+static bool any_slot_damaged(const struct cb_runtime *rt)
+{
+	int64_t now = cb_now_ms();
+	for (uint32_t i = 0; i < rt->n; i++) {
+		const struct cb_breaker_rt *b = &rt->breakers[i];
+		if (cb_store_holds(rt->store, b->slot) && cb_slot_check(b->slot, now))
+			return true;
+	}
+	return false;
+}
+
+/* The state file removed or replaced (an operator's rm, a temp cleaner, a
+ * new file moved over it) or written over: the process moves to what the
+ * path holds now, so the host never stays split between two files; a
+ * damaged slot is left for a private one. Same configuration, so the new
+ * runtime shares it with the old (never freed either). */
+static void follow_state_file(void)
+{
+	struct cb_runtime *old = atomic_load(&current);
+	if (!old)
+		return;
+	bool moved = !cb_store_is_current(old->store);
+	if (!moved && !any_slot_damaged(old))
+		return;
+	char path[PATH_MAX];
+	if (moved && cb_store_state_path(old->cfg, path, sizeof(path)) == 0)
+		cb_log(CB_LOG_WARN,
+		       "state file %s was removed or replaced; moving to the file now there", path);
+	struct cb_runtime *rt = build_runtime(old->cfg, old, moved);
+	if (!rt)
+		return;
+	publish(rt);
+	if (rt->store != old->store)
+		cb_store_retire(old->store);
 }
 
 /* At most once a second: has the configuration file changed? */
@@ -244,6 +304,7 @@ static void periodic(void)
 	    !atomic_compare_exchange_strong(&reloading, &expected, 1))
 		return;
 	reload_if_changed();
+	follow_state_file();
 	const struct cb_runtime *rt = atomic_load(&current);
 	for (int i = 0; i < atomic_load(&n_tick_hooks); i++)
 		tick_hooks[i](rt, now);
@@ -295,9 +356,10 @@ int cb_runtime_dlopen_flags(int flags)
 void cb_runtime_init_early(void)
 {
 	cb_process_init();
-	/* A missing explicit path is said at once, not at the first call. */
+	/* A missing file, even an explicit one, waits for the first call:
+	 * a shell script's every `sed` must not say so. */
 	const char *path = cb_config_default_path();
-	if (access(path, F_OK) == 0 || cb_config_path_is_explicit())
+	if (access(path, F_OK) == 0)
 		ensure_initialised();
 }
 

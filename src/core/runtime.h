@@ -21,6 +21,10 @@ struct cb_breaker_rt {
 	const struct cb_runtime *rt;
 	const struct cb_breaker_config *cfg;
 	struct cb_slot *slot;
+	/* Why the state file's slot of this breaker failed cb_slot_check, or
+	 * NULL. Then `slot` is private to the process: the breaker starts
+	 * closed here and never acts on the file's garbage. */
+	const char *damaged;
 };
 
 struct cb_runtime {

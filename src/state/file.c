@@ -65,7 +65,7 @@ static const char *check_owner(const struct stat *sb, const struct cb_config *cf
 }
 
 static struct cb_store *wrap(unsigned char *base, size_t size, bool writable, const char *path,
-                             char *why, size_t whylen)
+                             const struct stat *sb, char *why, size_t whylen)
 {
 	struct cb_store *st = calloc(1, sizeof(*st));
 	if (!st) {
@@ -77,6 +77,10 @@ static struct cb_store *wrap(unsigned char *base, size_t size, bool writable, co
 	cb_store_bind(st, base, size);
 	st->writable = writable;
 	snprintf(st->path, sizeof(st->path), "%s", path);
+	snprintf(st->watch, sizeof(st->watch), "%s", path);
+	st->watch_exists = true;
+	st->watch_dev = sb->st_dev;
+	st->watch_ino = sb->st_ino;
 	return st;
 }
 
@@ -129,7 +133,7 @@ static struct cb_store *open_existing(const char *path, const struct cb_config *
 		errno = EINVAL;
 		return NULL;
 	}
-	return wrap(base, size, writable, path, why, whylen);
+	return wrap(base, size, writable, path, &sb, why, whylen);
 }
 
 /* Creates and fills a file under a temporary name; returns its fd and
@@ -188,7 +192,9 @@ static struct cb_store *create_new(const char *path, const struct cb_config *cfg
 		errno = EACCES;
 		return NULL;
 	}
-	int rc = link(tmp, path);
+	/* link(2) keeps the inode: the descriptor tells what the name holds. */
+	struct stat sb;
+	int rc = fstat(fd, &sb) == 0 ? link(tmp, path) : -1;
 	int err = errno;
 	unlink(tmp);
 	close(fd);
@@ -198,7 +204,7 @@ static struct cb_store *create_new(const char *path, const struct cb_config *cfg
 		errno = err;
 		return NULL;
 	}
-	return wrap(base, size, true, path, why, whylen);
+	return wrap(base, size, true, path, &sb, why, whylen);
 }
 
 struct cb_store *cb_store_file_open(const char *path, const struct cb_config *cfg, bool as_tool,

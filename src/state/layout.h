@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "state/store.h"
 
@@ -75,7 +76,16 @@ struct cb_store {
 	struct cb_slot *slots;
 	uint32_t capacity, ring_size;
 	char path[PATH_MAX]; /* "" when private */
+	/* The state file this store stands for ("" for none), and which file
+	 * was there when it was opened (or refused): cb_store_is_current. */
+	char watch[PATH_MAX];
+	bool watch_exists;
+	dev_t watch_dev;
+	ino_t watch_ino;
 };
+
+/* Records what is at st->watch now (lstat: a symlink is never followed). */
+void cb_store_watch(struct cb_store *st, const char *path);
 
 void cb_store_layout(uint32_t capacity, uint32_t ring_size, struct cb_store_layout *out);
 

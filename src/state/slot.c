@@ -21,6 +21,73 @@ int cb_state_from_name(const char *name)
 	return -1;
 }
 
+/* An open time is at most 365 days (config/value.c), doubled by jitter. */
+#define AHEAD_MAX_MS     (INT64_C(2) * 366 * 24 * 3600 * 1000)
+#define COUNTER_MAX      (UINT64_C(1) << 53)
+#define BUCKET_COUNT_MAX (UINT32_C(1) << 28) /* calls in window/20: far beyond any host */
+
+#define LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
+/* A NUL within the field, and only printable ASCII before it. */
+static bool text_ok(const char *field, size_t size, bool empty_ok)
+{
+	size_t i = 0;
+	for (; i < size; i++) {
+		unsigned char c = (unsigned char)__atomic_load_n(&field[i], __ATOMIC_RELAXED);
+		if (c == '\0')
+			break;
+		if (c < 0x21 || c > 0x7e)
+			return false;
+	}
+	return i < size && (empty_ok || i > 0);
+}
+
+static bool time_ok(int64_t t, int64_t now_ms)
+{
+	return t >= 0 && t <= now_ms + AHEAD_MAX_MS;
+}
+
+const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
+{
+	if (LOAD(s->claim) != 2)
+		return "slot not in use";
+	if (!text_ok(s->name, sizeof(s->name), false))
+		return "name not printable or not terminated";
+	if (s->name_hash != cb_fnv1a_fold32(cb_fnv1a_str(s->name)))
+		return "name does not match its hash";
+	if (cb_slot_state(s) >= CB_STATE_COUNT)
+		return "state out of range";
+	const uint64_t counters[] = {
+	        LOAD(s->calls),          LOAD(s->successes),      LOAD(s->failures),
+	        LOAD(s->slow),           LOAD(s->rejected),       LOAD(s->would_reject),
+	        LOAD(s->transitions[0]), LOAD(s->transitions[1]), LOAD(s->transitions[2]),
+	        LOAD(s->transitions[3]), LOAD(s->transitions[4])};
+	_Static_assert(CB_STATE_COUNT == 5, "one transitions counter per state above");
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		if (counters[i] >= COUNTER_MAX)
+			return "counter out of range";
+	for (int i = 0; i < CB_WINDOW_BUCKETS; i++) {
+		const _Atomic uint64_t *w[] = {&s->window[i].calls, &s->window[i].failures,
+		                               &s->window[i].slow};
+		for (int k = 0; k < 3; k++)
+			if ((uint32_t)atomic_load_explicit(w[k], memory_order_relaxed) >=
+			    BUCKET_COUNT_MAX)
+				return "window count out of range";
+	}
+	if (!time_ok(LOAD(s->opened_at_ms), now_ms) || !time_ok(LOAD(s->retry_at_ms), now_ms) ||
+	    !time_ok(LOAD(s->retry_after_until_ms), now_ms) ||
+	    !time_ok(LOAD(s->last_success_ms), now_ms) ||
+	    LOAD(s->open_timeout_ms) > (uint64_t)AHEAD_MAX_MS)
+		return "time out of range";
+	uint32_t err = __atomic_load_n(&s->last_error, __ATOMIC_RELAXED);
+	int64_t wall = __atomic_load_n(&s->last_wall_ms, __ATOMIC_RELAXED);
+	if (CB_ERROR_KIND(err) > CB_ERR_HTTP || wall < 0 || (uint64_t)wall >= COUNTER_MAX)
+		return "last failure out of range";
+	if (!text_ok(s->last_address, sizeof(s->last_address), true))
+		return "last failure address not printable or not terminated";
+	return NULL;
+}
+
 void cb_slot_init(struct cb_slot *s)
 {
 	atomic_store_explicit(&s->state, cb_slot_word(0, CB_CLOSED), memory_order_release);

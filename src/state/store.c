@@ -2,11 +2,13 @@
  * name, iteration, and choosing between a file and private memory (README
  * "Shared state"). The layout is layout.c, the file file.c, the event ring
  * ring.c, derived paths path.c. */
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state/layout.h"
@@ -75,7 +77,50 @@ struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t w
 		return NULL;
 	snprintf(warn, warnlen, "state file %s: %s; breakers stay private to this process", path,
 	         why);
-	return private_open(capacity);
+	/* Refused: tried again only once another file is at the path. */
+	st = private_open(capacity);
+	if (st)
+		cb_store_watch(st, path);
+	return st;
+}
+
+void cb_store_watch(struct cb_store *st, const char *path)
+{
+	struct stat sb;
+	snprintf(st->watch, sizeof(st->watch), "%s", path);
+	st->watch_exists = lstat(path, &sb) == 0;
+	st->watch_dev = st->watch_exists ? sb.st_dev : 0;
+	st->watch_ino = st->watch_exists ? sb.st_ino : 0;
+}
+
+bool cb_store_is_current(const struct cb_store *st)
+{
+	if (!st->watch[0])
+		return true;
+	struct stat sb;
+	if (lstat(st->watch, &sb) != 0) {
+		/* Unknown (a directory we may no longer search): stay. */
+		return errno == ENOENT ? !st->watch_exists : true;
+	}
+	if (!st->watch_exists || sb.st_dev != st->watch_dev || sb.st_ino != st->watch_ino)
+		return false;
+	/* Written over in place: what the next opener will refuse. */
+	return !cb_store_is_shared(st) || !cb_store_check_header(st->hdr, st->size);
+}
+
+void cb_store_retire(struct cb_store *st)
+{
+	/* Zero pages over the file's, at the same address, in one step: a
+	 * call still holding a slot of this store carries on harmlessly, and
+	 * the removed file's memory is given back. */
+	if (cb_store_is_shared(st))
+		(void)!mmap(st->base, st->size, PROT_READ | PROT_WRITE,
+		            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+bool cb_store_holds(const struct cb_store *st, const struct cb_slot *slot)
+{
+	return slot >= st->slots && slot < st->slots + st->capacity;
 }
 
 struct cb_store *cb_store_attach_for(const char *path, const struct cb_config *cfg, bool writable,
@@ -152,6 +197,24 @@ struct cb_slot *cb_store_find(struct cb_store *st, const char *name, bool create
 			c = wait_ready(s);
 		if (c == 2 && slot_is(s, hash, name))
 			return s;
+	}
+	return NULL;
+}
+
+const char *cb_store_path_damage(struct cb_store *st, const char *name, int64_t now_ms)
+{
+	uint32_t hash = cb_fnv1a_fold32(cb_fnv1a_str(name));
+	uint32_t mask = st->capacity - 1;
+	for (uint32_t i = 0; i < st->capacity; i++) {
+		const struct cb_slot *s = &st->slots[(hash + i) & mask];
+		uint32_t c = atomic_load_explicit(&s->claim, memory_order_acquire);
+		if (c == 0)
+			return NULL;
+		if (c > 2)
+			return "slot claim out of range";
+		const char *why = c == 2 ? cb_slot_check(s, now_ms) : NULL;
+		if (why)
+			return why;
 	}
 	return NULL;
 }

@@ -75,11 +75,32 @@ void cb_store_close(struct cb_store *st);
  * path: called when a configuration is (re)loaded. */
 struct cb_slot *cb_store_find(struct cb_store *st, const char *name, bool create);
 
+/* When cb_store_find found no slot for name: why, if the reason may be
+ * damage (README "Shared state"): a slot on the name's probe path that
+ * fails cb_slot_check, or whose claim word is out of range; the name's own
+ * slot, written over, may be that one. NULL when the path is sound. */
+const char *cb_store_path_damage(struct cb_store *st, const char *name, int64_t now_ms);
+
 /* Iteration over the slots in use (for the tool): index < capacity. */
 uint32_t cb_store_capacity(const struct cb_store *st);
 struct cb_slot *cb_store_slot_at(struct cb_store *st, uint32_t index); /* NULL when unused */
 
 bool cb_store_is_shared(const struct cb_store *st);
+
+/* Is the file this store stands for still the one at its path (README
+ * "Shared state")? False once it was removed or replaced (another inode),
+ * its header was written over, or, for a store kept private because the
+ * file was refused, once another file is there. One lstat; for the
+ * once-a-second tick and the control server, never the hot path. */
+bool cb_store_is_current(const struct cb_store *st);
+
+/* For a store no longer in use by a process that may still have calls on
+ * its slots: its file's pages are replaced by private zero pages at the
+ * same address. Never unmapped: slots stay valid memory. */
+void cb_store_retire(struct cb_store *st);
+
+/* True when slot lies in st (rather than in a process's private memory). */
+bool cb_store_holds(const struct cb_store *st, const struct cb_slot *slot);
 const char *cb_store_path(const struct cb_store *st); /* "" when private */
 
 /* Event ring. push never blocks; read copies events with seq > after,

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -301,6 +302,51 @@ static void test_error_reply_is_one_json_line(void **state)
 	cb_buf_free(&b);
 }
 
+
+static void test_json_string_replaces_invalid_utf8_and_keeps_valid(void **state)
+{
+	(void)state;
+	struct cb_buf b = {0};
+	/* A lone continuation byte, a truncated sequence, an overlong '/', a
+	 * surrogate; then valid two, three and four byte characters. */
+	cb_render_json_string(&b, "a\x80" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80" "e\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	assert_string_equal(b.data, "\"a\\uFFFDb\\uFFFDc\\uFFFD\\uFFFDd\\uFFFD\\uFFFD\\uFFFDe"
+	                            "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	cb_buf_free(&b);
+}
+
+static void test_a_damaged_slot_is_shown_as_damaged_and_nothing_of_it(void **state)
+{
+	(void)state;
+	struct cb_breaker_config c;
+	static char hosts[] = "db:5432";
+	make_config(&c, "db", hosts);
+	struct cb_slot *slot = calloc(1, sizeof(*slot));
+	assert_non_null(slot);
+	memset(slot, 0xfb, sizeof(*slot));
+	atomic_store(&slot->claim, 2);
+	struct cb_render_breaker rb;
+	cb_render_collect(&rb, &c, slot, MONO_NOW);
+	assert_non_null(rb.damaged);
+	struct cb_render_page p;
+	page_of(&p, &rb, 1);
+	struct cb_buf b = {0};
+	cb_render_status_json(&b, &p, NULL);
+	assert_non_null(strstr(b.data, "\"state\":\"damaged\",\"damaged\":\"name not printable"));
+	assert_non_null(strstr(b.data, "\"calls\":0,"));
+	for (const unsigned char *q = (const unsigned char *)b.data; *q; q++)
+		assert_true(*q < 0x80 && (*q >= 0x20 || *q == '\n'));
+	cb_buf_free(&b);
+	cb_render_status_table(&b, &p, NULL, false);
+	assert_non_null(strstr(b.data, "damaged"));
+	assert_non_null(strstr(b.data, "slot in the state file damaged: name not printable"));
+	cb_buf_free(&b);
+	cb_render_metrics(&b, &p);
+	assert_null(strstr(b.data, "cbreaker_state{breaker=\"db\",state=\"closed\"} 1"));
+	cb_buf_free(&b);
+	free(slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +364,8 @@ int main(void)
 	        cmocka_unit_test(test_event_line_names_states_cause_and_error),
 	        cmocka_unit_test(test_event_with_unterminated_name_stays_in_bounds),
 	        cmocka_unit_test(test_error_reply_is_one_json_line),
+	        cmocka_unit_test(test_json_string_replaces_invalid_utf8_and_keeps_valid),
+	        cmocka_unit_test(test_a_damaged_slot_is_shown_as_damaged_and_nothing_of_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1213,6 +1213,166 @@ static void test_socket_path_follows_the_state_path(void **state)
 	assert_int_equal(cb_store_socket_path(&f->cfg, so, sizeof(so)), -1);
 }
 
+
+/* ---- a file written over, removed or replaced ---- */
+
+static void fill_random(void *p, size_t n, uint32_t seed)
+{
+	unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		b[i] = (unsigned char)(seed >> 16);
+	}
+}
+
+static void test_slot_check_accepts_slots_cbreaker_wrote(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	struct cb_breaker_config c;
+	counting_config(&c);
+	c.failure_threshold = 2;
+	struct cb_slot *s = cb_store_find(st, "api", true);
+	assert_null(cb_slot_check(s, cb_now_ms()));
+	struct cb_env env;
+	env_now(&env, cb_now_ms());
+	struct cb_failure fl = {CB_ERROR(CB_ERR_ERRNO, ECONNREFUSED), "[2001:db8::1]:443"};
+	for (int i = 0; i < 3; i++) {
+		struct cb_ticket t;
+		cb_breaker_decide(s, &c, &env, &t, NULL);
+		cb_breaker_record(s, &c, &env, &t, CB_OUTCOME_FAILURE, &fl, NULL);
+	}
+	assert_int_equal(cb_slot_state(s), CB_OPEN);
+	assert_null(cb_slot_check(s, env.now_ms));
+	cb_breaker_force(s, CB_FORCED_OPEN, &env, NULL);
+	assert_null(cb_slot_check(s, env.now_ms));
+	cb_breaker_reset(s, &c, &env, NULL);
+	assert_null(cb_slot_check(s, env.now_ms));
+	cb_store_close(st);
+}
+
+static void test_slot_check_refuses_each_field_out_of_range(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	struct cb_slot *s = cb_store_find(st, "api", true);
+	struct cb_slot good;
+	memcpy(&good, s, sizeof(good));
+	int64_t now = cb_now_ms();
+	/* What case i of the switch below must be refused for. */
+	static const char *const cases[] = {
+	        "state out of range",    "name not printable",    "does not match its hash",
+	        "counter out of range",  "time out of range",     "address not printable",
+	        "last failure out of range", "window count",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(s, &good, sizeof(good));
+		switch (i) {
+		case 0: atomic_store(&s->state, cb_slot_word(7, (enum cb_state)9)); break;
+		case 1: memset(s->name, 'a', sizeof(s->name)); break;
+		case 2: s->name_hash ^= 1; break;
+		case 3: atomic_store(&s->rejected, UINT64_C(1) << 60); break;
+		case 4: atomic_store(&s->retry_at_ms, now + INT64_C(3) * 366 * 86400 * 1000); break;
+		case 5: strcpy(s->last_address, "1.2.3.4:5\033[2J"); break;
+		case 6: s->last_error = CB_ERROR(9, 1); break;
+		case 7: atomic_store(&s->window[3].failures, UINT64_C(0xffffffff)); break;
+		}
+		const char *why = cb_slot_check(s, now);
+		if (!why || !strstr(why, cases[i]))
+			fail_msg("case %zu: expected \"%s\", got \"%s\"", i, cases[i],
+			         why ? why : "(accepted)");
+	}
+	memcpy(s, &good, sizeof(good));
+	assert_null(cb_slot_check(s, now));
+	cb_store_close(st);
+}
+
+static void test_random_bytes_over_a_slot_never_pass_the_check(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	struct cb_slot *s = cb_store_find(st, "api", true);
+	for (uint32_t seed = 1; seed <= 2000; seed++) {
+		fill_random(s, sizeof(*s), seed);
+		atomic_store(&s->claim, 2); /* as if the claim survived */
+		assert_non_null(cb_slot_check(s, cb_now_ms()));
+	}
+	cb_store_close(st);
+}
+
+static void test_store_is_current_until_its_file_is_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	assert_true(cb_store_is_current(st));
+	assert_int_equal(unlink(f->path), 0);
+	assert_false(cb_store_is_current(st));
+	/* A new file at the path is another one. */
+	struct cb_store *st2 = open_ok(f);
+	assert_false(cb_store_is_current(st));
+	assert_true(cb_store_is_current(st2));
+	cb_store_close(st);
+	cb_store_close(st2);
+}
+
+static void test_store_is_not_current_once_another_file_is_moved_over_it(void **state)
+{
+	struct fixture *f = *state;
+	struct blob b = valid_file(f);
+	struct cb_store *st = open_ok(f);
+	char other[160];
+	snprintf(other, sizeof(other), "%s/other.state", f->dir);
+	spew(other, b.data, b.len, 0600);
+	assert_true(cb_store_is_current(st));
+	assert_int_equal(rename(other, f->path), 0);
+	assert_false(cb_store_is_current(st));
+	free(b.data);
+	cb_store_close(st);
+}
+
+static void test_store_is_not_current_once_its_header_is_written_over(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	struct cb_store *writer = open_ok(f);
+	assert_true(cb_store_is_current(st));
+	fill_random(writer->base, sizeof(struct cb_store_header), 7);
+	assert_false(cb_store_is_current(st));
+	cb_store_close(writer);
+	cb_store_close(st);
+}
+
+static void test_refused_file_is_tried_again_only_once_replaced(void **state)
+{
+	struct fixture *f = *state;
+	spew(f->path, "CBRKSTAT", 8, 0600);
+	char warn[512];
+	struct cb_store *st = cb_store_open(&f->cfg, warn, sizeof(warn));
+	assert_non_null(st);
+	assert_false(cb_store_is_shared(st));
+	assert_true(cb_store_is_current(st)); /* the same refused file: no retry */
+	assert_int_equal(unlink(f->path), 0);
+	assert_false(cb_store_is_current(st)); /* gone: a new one can be made */
+	cb_store_close(st);
+}
+
+static void test_retired_store_keeps_its_memory_but_not_the_file(void **state)
+{
+	struct fixture *f = *state;
+	struct cb_store *st = open_ok(f);
+	struct cb_store *other = open_ok(f);
+	struct cb_slot *s = cb_store_find(st, "api", true);
+	atomic_store(&s->calls, 5);
+	cb_store_retire(st);
+	/* Still memory to touch, now private and zero... */
+	assert_int_equal(atomic_load(&s->calls), 0);
+	atomic_fetch_add(&s->calls, 1);
+	/* ...and the file is no longer written through it. */
+	assert_int_equal(atomic_load(&cb_store_find(other, "api", false)->calls), 5);
+	cb_store_close(other);
+	cb_store_close(st);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1259,6 +1419,14 @@ int main(void)
 	        T(test_attach_trusts_a_file_of_root),
 	        T(test_auto_store_is_created_in_a_private_directory),
 	        T(test_socket_path_follows_the_state_path),
+	        T(test_slot_check_accepts_slots_cbreaker_wrote),
+	        T(test_slot_check_refuses_each_field_out_of_range),
+	        T(test_random_bytes_over_a_slot_never_pass_the_check),
+	        T(test_store_is_current_until_its_file_is_removed),
+	        T(test_store_is_not_current_once_another_file_is_moved_over_it),
+	        T(test_store_is_not_current_once_its_header_is_written_over),
+	        T(test_refused_file_is_tried_again_only_once_replaced),
+	        T(test_retired_store_keeps_its_memory_but_not_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
