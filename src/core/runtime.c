@@ -118,8 +118,8 @@ static struct cb_slot *choose_slot(struct cb_breaker_rt *b, const struct cb_runt
 	if (b->damaged)
 		cb_log(CB_LOG_ERROR,
 		       "%s: its slot in the state file %s is damaged (%s); the breaker stays "
-		       "private "
-		       "to this process (remove the file: every process moves to a new one)",
+		       "private to this process (remove the file: every process moves to a new "
+		       "one)",
 		       b->cfg->name, cb_store_path(store), b->damaged);
 	else
 		cb_log(CB_LOG_WARN,

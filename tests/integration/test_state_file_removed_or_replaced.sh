@@ -43,7 +43,6 @@ PY
 start_client() {
 	LD_PRELOAD="$LIB" python3 "$T/client.py" "$PORT" >"$T/$1.out" 2>"$T/$1.err" &
 	CB_PIDS="$CB_PIDS $!"
-	eval "${1}_PID=$!"
 }
 # last_is NAME RESULT - NAME's latest attempt gave RESULT.
 last_is() {
@@ -54,6 +53,7 @@ both_are() {
 }
 
 start_client old
+old_PID=$!
 wait_until 10 served_by "$T/cb.ini" "$old_PID"
 wait_until 5 last_is old OK
 
@@ -61,6 +61,7 @@ wait_until 5 last_is old OK
 # to it, and the tool's changes reach both.
 rm "$STATE"
 start_client new
+new_PID=$!
 wait_until 10 test -e "$STATE"
 wait_until 10 grep -q "state file $STATE was removed or replaced; moving" "$T/old.err"
 assert_eq "$(cbreaker force-open api)" "api: forced_open"
