@@ -84,9 +84,6 @@ struct cb_store {
 	ino_t watch_ino;
 };
 
-/* Records what is at st->watch now (lstat: a symlink is never followed). */
-void cb_store_watch(struct cb_store *st, const char *path);
-
 void cb_store_layout(uint32_t capacity, uint32_t ring_size, struct cb_store_layout *out);
 
 /* The capacity a new store gets for a configuration of n breakers: room to

@@ -45,6 +45,16 @@ static const char *auto_dir_problem(char *buf, size_t len)
 	return cb_store_private_dir(dir, sizeof(dir), buf, len) == 0 ? NULL : buf;
 }
 
+/* Records what is at path now (lstat: a symlink is never followed). */
+static void watch_path(struct cb_store *st, const char *path)
+{
+	struct stat sb;
+	snprintf(st->watch, sizeof(st->watch), "%s", path);
+	st->watch_exists = lstat(path, &sb) == 0;
+	st->watch_dev = st->watch_exists ? sb.st_dev : 0;
+	st->watch_ino = st->watch_exists ? sb.st_ino : 0;
+}
+
 struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t warnlen)
 {
 	if (warnlen)
@@ -80,17 +90,8 @@ struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t w
 	/* Refused: tried again only once another file is at the path. */
 	st = private_open(capacity);
 	if (st)
-		cb_store_watch(st, path);
+		watch_path(st, path);
 	return st;
-}
-
-void cb_store_watch(struct cb_store *st, const char *path)
-{
-	struct stat sb;
-	snprintf(st->watch, sizeof(st->watch), "%s", path);
-	st->watch_exists = lstat(path, &sb) == 0;
-	st->watch_dev = st->watch_exists ? sb.st_dev : 0;
-	st->watch_ino = st->watch_exists ? sb.st_ino : 0;
 }
 
 bool cb_store_is_current(const struct cb_store *st)
