@@ -38,6 +38,8 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread \
              $(WARN) -DCB_DEFAULT_CONFIG='"$(SYSCONF)/cbreaker/cbreaker.ini"' \
              -DCB_LIBDIR='"$(LIBDIR)"' -iquote src $(PKG_CFLAGS) $(CFLAGS)
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+# SHIM_SAN=1: the preloaded library too (make check-asan).
+PICSAN   = $(if $(SHIM_SAN),$(SANFLAGS))
 
 # The folders of src/ in the order calls go (README "Development"): each
 # may use those before it, never those after it (tools/layers.py checks).
@@ -66,12 +68,12 @@ FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 LIB  = $(BUILD)/libcbreaker.so
 TOOL = $(BUILD)/cbreaker
 
-.PHONY: all check check-run unit tsan tsan-run integration bench fuzz demo deps lint format clean
+.PHONY: all check check-run check-asan helpers unit tsan tsan-run integration bench fuzz demo deps lint format clean
 all: $(LIB) $(TOOL)
 
 $(BUILD)/pic/%.o: %.c $(SRC_H) $(SRC_DEF)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(PICSAN) -c $< -o $@
 
 $(BUILD)/san/%.o: %.c $(SRC_H) $(SRC_DEF) $(wildcard tools/*.h)
 	@mkdir -p $(dir $@)
@@ -87,7 +89,7 @@ $(BUILD)/libcore.a: $(CORE_SAN)
 
 # No DT_NEEDED on libcurl: curl's functions are found at run time.
 $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
-	$(call say,LD,$@)$(CC) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
+	$(call say,LD,$@)$(CC) $(PICSAN) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
 	  -Wl,-z,now -Wl,--as-needed $(INIH_LIBS) -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
@@ -133,6 +135,25 @@ check-run: all $(UNIT_BIN) $(HELP_BIN) $(BENCH_BIN)
 	  FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) || true
 	@CB_SUMMARY=$(abspath $(BUILD))/check.summary $(MAKE) --no-print-directory integration || true
 	@tests/summary.sh $(BUILD)/check.summary
+
+helpers: $(HELP_BIN)
+
+# The integration suite with the shim itself built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (README "Development"), in $(ASAN_BUILD):
+# the runtime is preloaded first, leak checks are off (the programs leak
+# by themselves), and any sanitizer report, from any process, fails it.
+ASAN_BUILD ?= build-asan
+ASAN_LOGS   = $(CURDIR)/$(ASAN_BUILD)/sanitizer-logs
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) SAN=address,undefined SHIM_SAN=1 all helpers
+	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	@PATH=/usr/bin:$$PATH BUILD=$(ASAN_BUILD) CB_SAN_PRELOAD="$$(gcc -print-file-name=libasan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0:log_path=$(ASAN_LOGS)/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan \
+	  tests/integration/run.sh $(T); rc=$$?; \
+	if [ -n "$$(ls $(ASAN_LOGS))" ]; then \
+	  echo "check-asan: sanitizer reports in $(ASAN_LOGS):"; head -n 30 $(ASAN_LOGS)/*; exit 1; fi; \
+	exit $$rc
 
 unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)

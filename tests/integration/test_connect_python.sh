@@ -66,7 +66,7 @@ conn_config "$CFG" "127.0.0.1:$R1" open_timeout=1s
 py "$R1" 2 block >/dev/null 2>"$T/err"
 opened "$T/err" || fail "two refusals should open the probe breaker: $(cat "$T/err")"
 start_listener probed "$R1"
-wait_until 5 sh -c "$(printf 'LD_PRELOAD=%s CBREAKER_CONFIG=%s python3 %s %s 1 block | grep -q OK' \
+wait_until 5 sh -c "$(printf 'LD_PRELOAD="%s" CBREAKER_CONFIG=%s python3 %s %s 1 block | grep -q OK' \
 	"$LIB" "$CFG" "$T/client.py" "$R1")"
 py "$R1" 2 block >"$T/out" 2>/dev/null
 assert_eq "$(errnos <"$T/out")" "OK OK" "closed again after the probe"

@@ -6,7 +6,7 @@
 # from the file, events followed from the file's ring, reset.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/control_lib.sh"
-need python3 promtool
+need python3 promtool curl
 
 start_server web http
 write_config "$T/cb.ini" <<EOF

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/curl_lib.sh"
 need readelf curl
 
-n=$(readelf -d "$LIB" | grep -c 'NEEDED.*curl' || true)
+n=$(readelf -d "$SHIMLIB" | grep -c 'NEEDED.*curl' || true)
 assert_eq "$n" 0 "DT_NEEDED entries on libcurl"
 LD_PRELOAD="$LIB" python3 -c 'import sys; sys.exit(0)' || fail "a program without libcurl"
 LD_PRELOAD="$LIB" sh -c 'grep -c libcurl /proc/$$/maps' >"$T/maps" || true

@@ -3,6 +3,7 @@
 # control-socket leadership) allocates nothing while another process serves:
 # that call may be a connect() from a signal handler interrupting malloc.
 . "$(dirname "$0")/lib.sh"
+san_unfit "alloccount replaces malloc, as the runtime does"
 
 P=$(free_port)
 write_config "$T/p.ini" <<EOF
