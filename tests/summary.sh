@@ -1,13 +1,13 @@
 #!/bin/sh
 # summary.sh FILE - `make check`'s last line, from the "SUITE PASSED FAILED
 # SKIPPED" lines that tests/run-unit.sh, the Makefile's tsan-run (one
-# check), tests/fuzz/run.sh and tests/integration/run.sh appended to FILE:
-# "check: N passed, N failed, N skipped". Fails when a suite failed or did
-# not report.
+# check), tests/fuzz/run.sh and tests/integration/run.sh (integration, and
+# asan for make check-asan) appended to FILE: "check: N passed, N failed, N
+# skipped". Fails when a suite failed or did not report.
 passed=0
 failed=0
 skipped=0
-for suite in unit tsan fuzz integration; do
+for suite in unit tsan fuzz integration asan; do
 	line=$(grep "^$suite " "$1" 2>/dev/null | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "check: the $suite tests did not report"

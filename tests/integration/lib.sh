@@ -179,3 +179,11 @@ need() {
 		esac
 	done
 }
+
+# runs_here PROG - true when PROG is installed and can run here (see
+# SAN_UNFIT): for a test's optional parts.
+runs_here() {
+	command -v "$1" >/dev/null 2>&1 || return 1
+	[ -n "${CB_SAN_PRELOAD:-}" ] || return 0
+	case " $SAN_UNFIT " in *" $1 "*) return 1 ;; esac
+}

@@ -2,8 +2,8 @@
 # run.sh [NAME...] - runs the integration tests (all, or those whose name
 # contains one of NAME), each with a time limit ($CB_TEST_TIMEOUT, 120 s,
 # or the test's own "# timeout: SECONDS" line), and prints a summary line.
-# With CB_SUMMARY set, appends "integration PASSED FAILED SKIPPED" to that
-# file for `make check`'s last line.
+# With CB_SUMMARY set, appends "SUITE PASSED FAILED SKIPPED" to that file
+# for `make check`'s last line; SUITE is $CB_SUITE, else "integration".
 cd "$(dirname "$0")" || exit 1
 : "${BUILD:=build}"
 export BUILD
@@ -38,6 +38,7 @@ for t in test_*.sh; do
 	fi
 	rm -f "$log"
 done
-echo "integration: $passed passed, $failed failed, $skipped skipped"
-[ -z "${CB_SUMMARY:-}" ] || echo "integration $passed $failed $skipped" >>"$CB_SUMMARY"
+suite=${CB_SUITE:-integration}
+echo "$suite: $passed passed, $failed failed, $skipped skipped"
+[ -z "${CB_SUMMARY:-}" ] || echo "$suite $passed $failed $skipped" >>"$CB_SUMMARY"
 [ $failed -eq 0 ]

@@ -83,7 +83,7 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 # git over http (curl's multi interface): the same message either way.
-if command -v git >/dev/null 2>&1; then
+if runs_here git; then
 	norm() { sed "s/$1/PORT/g; s/after [0-9]* ms/after N ms/g"; }
 	git ls-remote "http://127.0.0.1:$K/repo.git" 2>&1 | norm "$K" >"$T/git-kernel.out" || true
 	shim "$T/c.ini" git ls-remote "http://127.0.0.1:$R/repo.git" 2>&1 | grep -v '^cbreaker' |

@@ -40,7 +40,7 @@ awk -v p="$NOCFG_PID" '$1 == p' "$T/ps" | grep -qF " $default  sleep 60" ||
 ! awk -v p="$PLAIN_PID" '$1 == p' "$T/ps" | grep -q . || fail "a process without the library is listed"
 
 "$TOOL" ps --json >"$T/ps.json" || fail "ps --json"
-python3 - "$T/ps.json" "$app_PID" "$NOCFG_PID" "$PLAIN_PID" "$T/cb.ini" "$LIB" <<'PY' || fail "ps --json: $(cat "$T/ps.json")"
+python3 - "$T/ps.json" "$app_PID" "$NOCFG_PID" "$PLAIN_PID" "$T/cb.ini" "$SHIMLIB" <<'PY' || fail "ps --json: $(cat "$T/ps.json")"
 import json, os, sys
 doc = json.load(open(sys.argv[1]))
 procs = {p["pid"]: p for p in doc["processes"]}
