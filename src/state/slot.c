@@ -24,19 +24,21 @@ int cb_state_from_name(const char *name)
 /* An open time is at most 365 days (config/value.c), doubled by jitter. */
 #define AHEAD_MAX_MS     (INT64_C(2) * 366 * 24 * 3600 * 1000)
 #define COUNTER_MAX      (UINT64_C(1) << 53)
-#define BUCKET_COUNT_MAX (UINT32_C(1) << 28) /* calls in window/20: far beyond any host */
+#define BUCKET_COUNT_MAX (UINT32_C(1) << 28)       /* calls in window/20: far beyond any host */
+#define DEADLINE_MASK    ((UINT64_C(1) << 42) - 1) /* of a due entry: pid << 42 | ms */
 
 #define LOAD(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
-/* A NUL within the field, and only printable ASCII before it. */
-static bool text_ok(const char *field, size_t size, bool empty_ok)
+/* A NUL within the field, and only printable ASCII before it (spaces
+ * only where `spaces`: a list of names). */
+static bool text_ok(const char *field, size_t size, bool empty_ok, bool spaces)
 {
 	size_t i = 0;
 	for (; i < size; i++) {
 		unsigned char c = (unsigned char)__atomic_load_n(&field[i], __ATOMIC_RELAXED);
 		if (c == '\0')
 			break;
-		if (c < 0x21 || c > 0x7e)
+		if (c < (spaces ? 0x20 : 0x21) || c > 0x7e)
 			return false;
 	}
 	return i < size && (empty_ok || i > 0);
@@ -51,7 +53,7 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 {
 	if (LOAD(s->claim) != 2)
 		return "slot not in use";
-	if (!text_ok(s->name, sizeof(s->name), false))
+	if (!text_ok(s->name, sizeof(s->name), false, false))
 		return "name not printable or not terminated";
 	if (s->name_hash != cb_fnv1a_fold32(cb_fnv1a_str(s->name)))
 		return "name does not match its hash";
@@ -83,8 +85,17 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 	int64_t wall = __atomic_load_n(&s->last_wall_ms, __ATOMIC_RELAXED);
 	if (CB_ERROR_KIND(err) > CB_ERR_HTTP || wall < 0 || (uint64_t)wall >= COUNTER_MAX)
 		return "last failure out of range";
-	if (!text_ok(s->last_address, sizeof(s->last_address), true))
+	if (!text_ok(s->last_address, sizeof(s->last_address), true, false))
 		return "last failure address not printable or not terminated";
+	/* A pending connect's deadline (pid << 42 | ms) past its time counts
+	 * as a timeout failure: garbage there would fail calls never made. */
+	for (int i = 0; i < CB_DUE_ENTRIES; i++) {
+		uint64_t d = LOAD(s->due[i]);
+		if (d && !time_ok((int64_t)(d & DEADLINE_MASK), now_ms))
+			return "pending connect deadline out of range";
+	}
+	if (!text_ok(s->fleet_by, sizeof(s->fleet_by), true, true))
+		return "fleet reporters not printable or not terminated";
 	return NULL;
 }
 

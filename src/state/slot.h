@@ -115,10 +115,11 @@ static inline enum cb_state cb_slot_state(const struct cb_slot *s)
 /* Why a slot read from a state file cannot be trusted, or NULL (README
  * "Shared state"): anyone who can write the file can write anything into
  * it. Checks what no run of cbreaker ever writes: a state out of range, a
- * name or address without its NUL or with unprintable bytes, a name whose
- * hash is not the one stored, counters past 2^53 (no longer exact as JSON
- * numbers), times further ahead of now_ms (CLOCK_MONOTONIC) than any open
- * time can reach. Reads only; no system call. */
+ * name, address or list of fleet reporters without its NUL or with
+ * unprintable bytes, a name whose hash is not the one stored, counters past
+ * 2^53 (no longer exact as JSON numbers), times and pending connects'
+ * deadlines further ahead of now_ms (CLOCK_MONOTONIC) than any open time
+ * can reach. Reads only; no system call. */
 const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms);
 
 /* Initialises a zeroed slot: closed, generation 0. */

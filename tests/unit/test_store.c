@@ -1263,7 +1263,8 @@ static void test_slot_check_refuses_each_field_out_of_range(void **state)
 	static const char *const cases[] = {
 	        "state out of range",    "name not printable",    "does not match its hash",
 	        "counter out of range",  "time out of range",     "address not printable",
-	        "last failure out of range", "window count",
+	        "last failure out of range", "window count", "pending connect deadline",
+	        "fleet reporters not printable",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(s, &good, sizeof(good));
@@ -1276,6 +1277,8 @@ static void test_slot_check_refuses_each_field_out_of_range(void **state)
 		case 5: strcpy(s->last_address, "1.2.3.4:5\033[2J"); break;
 		case 6: s->last_error = CB_ERROR(9, 1); break;
 		case 7: atomic_store(&s->window[3].failures, UINT64_C(0xffffffff)); break;
+		case 8: atomic_store(&s->due[2], UINT64_C(7) << 42 | (UINT64_C(1) << 41)); break;
+		case 9: memset(s->fleet_by, 'h', sizeof(s->fleet_by)); break;
 		}
 		const char *why = cb_slot_check(s, now);
 		if (!why || !strstr(why, cases[i]))
