@@ -165,11 +165,11 @@ san_unfit() {
 	[ -z "${CB_SAN_PRELOAD:-}" ] || skip "with a preloaded sanitizer runtime: $*"
 }
 
-# Programs that are such (san_unfit): curl, wget and git's http transport
+# Programs that are such (san_unfit): curl, wget, psql and git's http transport
 # deadlock in glibc's setlocale (llvm-project#49223, with GCC's and LLVM's
 # runtime alike); the runtime refuses php's RTLD_DEEPBIND dlopen
 # (google/sanitizers#611).
-SAN_UNFIT="curl wget git php"
+SAN_UNFIT="curl wget git php psql"
 
 need() {
 	for _c in "$@"; do

@@ -41,7 +41,7 @@ while IFS= read -r cmd; do
 			fail "README: '$cmd': no such make target: $(cat "$T/err")" ;;
 	*)
 		run=$(echo "$cmd" | sed -e "s|/etc/cbreaker/[a-z]*\.ini|$T/api.ini|g" \
-			-e "s|/usr/local/lib/libcbreaker.so|$LIB|" -e 's| -- .*$| -- true|' \
+			-e "s|/usr/local/lib/libcbreaker.so|'$LIB'|" -e 's| -- .*$| -- true|' \
 			-e 's|myprogram.*$|true|' -e "s|^cbreaker |\"$TOOL\" -c $T/api.ini |")
 		case $cmd in
 		*" events"*) limit=2 ;;
