@@ -153,9 +153,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cb_breaker_decide(s, bc, &env, &t, &tr);
 		cb_breaker_record(s, bc, &env, &t, CB_OUTCOME_FAILURE, NULL, &tr);
 	}
-	struct cb_render_page p = {.config_path = cfg->path, .state_path = cb_store_path(st),
-	                           .n = cfg->n_breakers, .breakers = rb,
-	                           .mono_now_ms = now, .wall_now_ms = cb_wall_ms()};
+	struct cb_render_page p = {.config_path = cfg->path,
+	                           .state_path = cb_store_path(st),
+	                           .n = cfg->n_breakers,
+	                           .breakers = rb,
+	                           .mono_now_ms = now,
+	                           .wall_now_ms = cb_wall_ms()};
 	struct cb_buf out = {0};
 	cb_render_status_json(&out, &p, NULL);
 	cb_render_status_table(&out, &p, NULL, false);

@@ -36,6 +36,7 @@ PY
 LD_PRELOAD="$LIB" python3 "$T/client.py" "$PORT" >"$T/client.out" 2>"$T/client.err" &
 client=$!
 CB_PIDS="$CB_PIDS $client"
+# shellcheck disable=SC2317 # called through wait_until
 last_is() {
 	[ "$(tail -n 1 "$T/client.out")" = "$1" ]
 }

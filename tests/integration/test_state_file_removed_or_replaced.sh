@@ -45,9 +45,11 @@ start_client() {
 	CB_PIDS="$CB_PIDS $!"
 }
 # last_is NAME RESULT - NAME's latest attempt gave RESULT.
+# shellcheck disable=SC2317 # called through wait_until
 last_is() {
 	[ "$(tail -n 1 "$T/$1.out")" = "$2" ]
 }
+# shellcheck disable=SC2317 # called through wait_until
 both_are() {
 	last_is old "$1" && last_is new "$1"
 }

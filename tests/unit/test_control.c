@@ -219,7 +219,6 @@ static void test_random_lines_never_crash_and_always_answer(void **state)
 	assert_int_equal(state_of(0), CB_CLOSED);
 }
 
-
 /* A server whose state file was removed under it answers nothing from it
  * and changes nothing in it: the tool then uses the file at the path. */
 static void test_a_removed_state_file_is_neither_shown_nor_changed(void **state)
@@ -229,9 +228,10 @@ static void test_a_removed_state_file_is_neither_shown_nor_changed(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(ini, sizeof(ini), "%s/cb.ini", dir);
 	snprintf(statef, sizeof(statef), "%s/cb.state", dir);
-	snprintf(text, sizeof(text),
-	         "[global]\nstate_file = %s\nsocket = off\nlog = off\n[api]\nhosts = 127.0.0.1:80\n",
-	         statef);
+	snprintf(
+	        text, sizeof(text),
+	        "[global]\nstate_file = %s\nsocket = off\nlog = off\n[api]\nhosts = 127.0.0.1:80\n",
+	        statef);
 	FILE *f = fopen(ini, "w");
 	assert_non_null(f);
 	fputs(text, f);

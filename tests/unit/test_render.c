@@ -302,14 +302,17 @@ static void test_error_reply_is_one_json_line(void **state)
 	cb_buf_free(&b);
 }
 
-
 static void test_json_string_replaces_invalid_utf8_and_keeps_valid(void **state)
 {
 	(void)state;
 	struct cb_buf b = {0};
 	/* A lone continuation byte, a truncated sequence, an overlong '/', a
 	 * surrogate; then valid two, three and four byte characters. */
-	cb_render_json_string(&b, "a\x80" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80" "e\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	cb_render_json_string(&b, "a\x80"
+	                          "b\xc3"
+	                          "c\xc0\xaf"
+	                          "d\xed\xa0\x80"
+	                          "e\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 	assert_string_equal(b.data, "\"a\\uFFFDb\\uFFFDc\\uFFFD\\uFFFDd\\uFFFD\\uFFFD\\uFFFDe"
 	                            "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	cb_buf_free(&b);

@@ -1213,7 +1213,6 @@ static void test_socket_path_follows_the_state_path(void **state)
 	assert_int_equal(cb_store_socket_path(&f->cfg, so, sizeof(so)), -1);
 }
 
-
 /* ---- a file written over, removed or replaced ---- */
 
 static void fill_random(void *p, size_t n, uint32_t seed)
@@ -1261,24 +1260,45 @@ static void test_slot_check_refuses_each_field_out_of_range(void **state)
 	int64_t now = cb_now_ms();
 	/* What case i of the switch below must be refused for. */
 	static const char *const cases[] = {
-	        "state out of range",    "name not printable",    "does not match its hash",
-	        "counter out of range",  "time out of range",     "address not printable",
-	        "last failure out of range", "window count", "pending connect deadline",
-	        "fleet reporters not printable",
+	        "state out of range",        "name not printable",
+	        "does not match its hash",   "counter out of range",
+	        "time out of range",         "address not printable",
+	        "last failure out of range", "window count",
+	        "pending connect deadline",  "fleet reporters not printable",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(s, &good, sizeof(good));
 		switch (i) {
-		case 0: atomic_store(&s->state, cb_slot_word(7, (enum cb_state)9)); break;
-		case 1: memset(s->name, 'a', sizeof(s->name)); break;
-		case 2: s->name_hash ^= 1; break;
-		case 3: atomic_store(&s->rejected, UINT64_C(1) << 60); break;
-		case 4: atomic_store(&s->retry_at_ms, now + INT64_C(3) * 366 * 86400 * 1000); break;
-		case 5: strcpy(s->last_address, "1.2.3.4:5\033[2J"); break;
-		case 6: s->last_error = CB_ERROR(9, 1); break;
-		case 7: atomic_store(&s->window[3].failures, UINT64_C(0xffffffff)); break;
-		case 8: atomic_store(&s->due[2], UINT64_C(7) << 42 | (UINT64_C(1) << 41)); break;
-		case 9: memset(s->fleet_by, 'h', sizeof(s->fleet_by)); break;
+		case 0:
+			atomic_store(&s->state, cb_slot_word(7, (enum cb_state)9));
+			break;
+		case 1:
+			memset(s->name, 'a', sizeof(s->name));
+			break;
+		case 2:
+			s->name_hash ^= 1;
+			break;
+		case 3:
+			atomic_store(&s->rejected, UINT64_C(1) << 60);
+			break;
+		case 4:
+			atomic_store(&s->retry_at_ms, now + INT64_C(3) * 366 * 86400 * 1000);
+			break;
+		case 5:
+			strcpy(s->last_address, "1.2.3.4:5\033[2J");
+			break;
+		case 6:
+			s->last_error = CB_ERROR(9, 1);
+			break;
+		case 7:
+			atomic_store(&s->window[3].failures, UINT64_C(0xffffffff));
+			break;
+		case 8:
+			atomic_store(&s->due[2], UINT64_C(7) << 42 | (UINT64_C(1) << 41));
+			break;
+		case 9:
+			memset(s->fleet_by, 'h', sizeof(s->fleet_by));
+			break;
 		}
 		const char *why = cb_slot_check(s, now);
 		if (!why || !strstr(why, cases[i]))
