@@ -674,64 +674,95 @@ static const char *file_kind(mode_t m)
  * CB_CONFIG_MAX_BYTES (README "Configuration"): /dev/zero would grow the
  * program without end and a FIFO or /dev/urandom block it before main().
  * O_NONBLOCK: opening a FIFO must not wait for a writer either. */
-static bool read_file(struct loader *l)
+/* The whole file into *text (*len bytes, NUL-terminated room left), or
+ * false with the reason in why: a path that is not a regular file (a
+ * device or a FIFO would bloat or hang the program), or one over
+ * CB_CONFIG_MAX_BYTES, is refused (README "Configuration"). */
+static bool read_text(const char *path, char **text, size_t *len, char *why, size_t whylen)
 {
-	int fd = open(l->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	*text = NULL;
+	*len = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		report(l, 0, "cannot open: %s", strerror(errno));
+		snprintf(why, whylen, "cannot open: %s", strerror(errno));
 		return false;
 	}
 	struct stat sb;
 	bool ok = false;
 	if (fstat(fd, &sb) != 0)
-		report(l, 0, "cannot stat: %s", strerror(errno));
+		snprintf(why, whylen, "cannot stat: %s", strerror(errno));
 	else if (!S_ISREG(sb.st_mode))
-		report(l, 0, "is %s, not a regular file", file_kind(sb.st_mode));
+		snprintf(why, whylen, "is %s, not a regular file", file_kind(sb.st_mode));
 	else if (sb.st_size > CB_CONFIG_MAX_BYTES)
-		report(l, 0, "larger than %d MiB", CB_CONFIG_MAX_BYTES >> 20);
-	else if (!(l->text = malloc((size_t)sb.st_size + 1)))
-		out_of_memory(l);
+		snprintf(why, whylen, "larger than %d MiB", CB_CONFIG_MAX_BYTES >> 20);
+	else if (!(*text = malloc((size_t)sb.st_size + 1)))
+		snprintf(why, whylen, "out of memory");
 	else
 		ok = true;
 	/* The size is read again as it comes: the file may grow meanwhile. */
 	size_t cap = ok ? (size_t)sb.st_size + 1 : 0;
 	while (ok) {
-		if (l->text_len == cap) {
+		if (*len == cap) {
 			size_t more = cap * 2 > CB_CONFIG_MAX_BYTES + 1 ? CB_CONFIG_MAX_BYTES + 1
 			                                                : cap * 2;
-			char *t = more > cap ? realloc(l->text, more) : NULL;
+			char *t = more > cap ? realloc(*text, more) : NULL;
 			if (!t) {
-				report(l, 0, "larger than %d MiB", CB_CONFIG_MAX_BYTES >> 20);
+				snprintf(why, whylen, "larger than %d MiB",
+				         CB_CONFIG_MAX_BYTES >> 20);
 				ok = false;
 				break;
 			}
-			l->text = t;
+			*text = t;
 			cap = more;
 		}
-		ssize_t n = read(fd, l->text + l->text_len, cap - l->text_len);
+		ssize_t n = read(fd, *text + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			report(l, 0, "cannot read: %s", strerror(errno));
+			snprintf(why, whylen, "cannot read: %s", strerror(errno));
 			ok = false;
 		}
 		if (n <= 0)
 			break;
-		l->text_len += (size_t)n;
+		*len += (size_t)n;
 	}
 	close(fd);
 	return ok;
 }
 
+static bool read_file(struct loader *l)
+{
+	char why[CB_DIAG_LEN];
+	if (read_text(l->path, &l->text, &l->text_len, why, sizeof(why)))
+		return true;
+	if (strcmp(why, "out of memory") == 0)
+		out_of_memory(l);
+	else
+		report(l, 0, "%s", why);
+	return false;
+}
+
 struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 {
-	struct loader l = {.path = path ? path : "", .diag = diag, .cont_key = -1, .empty_key = -1};
-
+	struct loader l = {.path = path ? path : "", .diag = diag};
 	diag->count = 0;
 	if (!read_file(&l)) {
 		free(l.text);
 		return NULL;
 	}
+	return cb_config_load_text(path, l.text, l.text_len, diag);
+}
+
+struct cb_config *cb_config_load_text(const char *path, char *text, size_t len,
+                                      struct cb_diag *diag)
+{
+	struct loader l = {.path = path ? path : "",
+	                   .diag = diag,
+	                   .cont_key = -1,
+	                   .empty_key = -1,
+	                   .text = text,
+	                   .text_len = len};
+	diag->count = 0;
 	l.cfg = calloc(1, sizeof(*l.cfg));
 	if (l.cfg)
 		l.cfg->matcher = cb_matcher_new();
@@ -769,11 +800,95 @@ struct cb_config *cb_config_load(const char *path, struct cb_diag *diag)
 	return l.cfg;
 }
 
+/* One line of text[0..len) from *pos (its end excluded), or NULL at the end. */
+static const char *next_line(const char *text, size_t text_len, size_t *pos, size_t *len)
+{
+	if (*pos >= text_len)
+		return NULL;
+	const char *start = text + *pos;
+	const char *nl = memchr(start, '\n', text_len - *pos);
+	*len = nl ? (size_t)(nl - start) : text_len - *pos;
+	*pos += *len + (nl ? 1 : 0);
+	return start;
+}
+
+/* The [global] keys the state file needs, from one line of that section. */
+static bool peek_global_line(struct cb_config *cfg, const char *line, size_t len)
+{
+	char buf[CB_DIAG_LEN], err[CB_DIAG_LEN];
+	if (len >= sizeof(buf))
+		return true; /* not one of the short keys the state needs */
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	char *eq = strchr(buf, '=');
+	if (!eq)
+		return true;
+	char *key = (char *)skip_space(buf), *end = eq;
+	while (end > key && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	if (strcmp(key, "state_file") != 0 && strcmp(key, "state_group") != 0 &&
+	    strcmp(key, "state_mode") != 0)
+		return true;
+	char *value = (char *)skip_space(eq + 1);
+	char *stop = (char *)find_or_comment(value, NULL);
+	while (stop > value && isspace((unsigned char)stop[-1]))
+		stop--;
+	*stop = '\0';
+	int k = cb_keys_global_find(key);
+	return k >= 0 && cb_keys_global_parse(&cfg->global, k, value, err, sizeof(err)) == 0;
+}
+
+struct cb_config *cb_config_load_global(const char *path, char **text_out, size_t *len_out)
+{
+	char why[CB_DIAG_LEN], *text;
+	size_t text_len;
+	*text_out = NULL;
+	if (!read_text(path, &text, &text_len, why, sizeof(why))) {
+		free(text);
+		return NULL;
+	}
+	*text_out = text;
+	*len_out = text_len;
+	struct cb_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return NULL;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if (!realpath(path, cfg->real_path))
+		snprintf(cfg->real_path, sizeof(cfg->real_path), "%s", path);
+	cb_keys_global_defaults(&cfg->global);
+	bool in_global = false, ok = true;
+	size_t pos = 0, len;
+	for (const char *line; ok && (line = next_line(text, text_len, &pos, &len)) != NULL;) {
+		const char *t = skip_space(line);
+		size_t n = len - (size_t)(t - line);
+		if (n == 0 || *t == ';' || *t == '#')
+			continue;
+		if (*t != '[') {
+			if (in_global)
+				ok = peek_global_line(cfg, t, n);
+			continue;
+		}
+		const char *close = memchr(t, ']', n);
+		size_t name_len = close ? (size_t)(close - t - 1) : 0;
+		in_global = name_len == 6 && memcmp(t + 1, "global", 6) == 0;
+		bool other = (name_len == 8 && memcmp(t + 1, "defaults", 8) == 0) ||
+		             (name_len == 5 && memcmp(t + 1, "fleet", 5) == 0);
+		if (!in_global && !other)
+			cfg->n_breakers++;
+	}
+	if (!ok) {
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 void cb_config_free(struct cb_config *cfg)
 {
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < cfg->n_breakers; i++)
+	for (size_t i = 0; cfg->breakers && i < cfg->n_breakers; i++)
 		free(cfg->breakers[i].hosts);
 	free(cfg->breakers);
 	cb_matcher_free(cfg->matcher);

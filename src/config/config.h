@@ -118,6 +118,24 @@ struct cb_diag {
 struct cb_config *cb_config_load(const char *path, struct cb_diag *diag);
 void cb_config_free(struct cb_config *cfg);
 
+/* cb_config_load from the file's text, already read (read_text's way):
+ * takes ownership of text. */
+struct cb_config *cb_config_load_text(const char *path, char *text, size_t len,
+                                      struct cb_diag *diag);
+
+/* For the library constructor (README "Shared state", "Performance"):
+ * reads the file as cb_config_load would, handing its text back in *text
+ * and *len (the caller's: for cb_config_load_text, or to free), and scans
+ * it for the [global] keys the state file depends on (state_file,
+ * state_group, state_mode) and, in n_breakers, how many breaker sections
+ * it has: enough to map the state and keep the text before main(), while
+ * parsing waits for the first intercepted call. A line scan and silent:
+ * the full load decides what the file means and reports its errors. NULL,
+ * *text NULL, when the file cannot be read; NULL with *text set when one
+ * of those values does not parse. The result has no breakers and no
+ * matcher: for cb_store_open alone, released with free(). */
+struct cb_config *cb_config_load_global(const char *path, char **text, size_t *len);
+
 /* $CBREAKER_CONFIG if set and non-empty, else the built-in default
  * (CB_DEFAULT_CONFIG, set by the Makefile from PREFIX). */
 const char *cb_config_default_path(void);

@@ -138,6 +138,49 @@ static bool same_state_file(const struct cb_config *a, const struct cb_config *b
 	return strcmp(pa, pb) == 0;
 }
 
+/* The state mapped by the constructor before the configuration is read
+ * whole (cb_runtime_init_early): the first runtime takes it when it is
+ * for the same file. Written before any thread can exist, read once. */
+static struct {
+	struct cb_config *cfg; /* [global] only (cb_config_load_global) */
+	struct cb_store *store;
+	char *text; /* the file as read then, parsed at the first call */
+	size_t len;
+	struct stat seen; /* the file when it was read */
+} early;
+
+/* Set in the thread loading the configuration: a hook it re-enters (a
+ * signal handler's connect) must pass through, not wait for itself. */
+static __thread bool loading_here __attribute__((tls_model("initial-exec")));
+
+#define INIT_WAIT_MS 100 /* how long another thread's first call waits for the load */
+
+/* The same state settings in the same configuration file. Not the derived
+ * paths: an auto path names the euid, and a daemon's worker builds its
+ * first runtime after dropping privileges, with the master's store. */
+static bool same_state_settings(const struct cb_config *a, const struct cb_config *b)
+{
+	const struct cb_global_config *ga = &a->global, *gb = &b->global;
+	return ga->state_file_kind == gb->state_file_kind &&
+	       (ga->state_file_kind != CB_PATH_EXPLICIT ||
+	        strcmp(ga->state_file, gb->state_file) == 0) &&
+	       strcmp(a->real_path, b->real_path) == 0;
+}
+
+/* The store the constructor mapped, when it is the one cfg asks for. */
+static struct cb_store *take_early_store(const struct cb_config *cfg)
+{
+	struct cb_store *st = NULL;
+	if (early.store && same_state_settings(early.cfg, cfg))
+		st = early.store;
+	else if (early.store)
+		cb_store_close(early.store);
+	free(early.cfg); /* no breakers, no matcher: not cb_config_free's */
+	early.cfg = NULL;
+	early.store = NULL;
+	return st;
+}
+
 /* Builds a runtime for cfg, reusing the old one's store when it is for the
  * same file (and not `reopen`). */
 static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_runtime *old,
@@ -151,6 +194,8 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 	rt->generation = ++source.generation;
 	if (old && !reopen && same_state_file(old->cfg, cfg)) {
 		rt->store = old->store;
+	} else if (!old && (rt->store = take_early_store(cfg)) != NULL) {
+		/* mapped before main(), as the privileges then allowed */
 	} else {
 		char warn[512] = "";
 		rt->store = cb_store_open(cfg, warn, sizeof(warn));
@@ -184,8 +229,11 @@ static void publish(struct cb_runtime *rt)
 
 static void load_first(void)
 {
-	const char *path = cb_config_default_path();
-	snprintf(source.path, sizeof(source.path), "%s", path);
+	/* The constructor's choice when it made one: nginx, for one, gives its
+	 * workers an empty environment, so CBREAKER_CONFIG is gone by the
+	 * time they connect. */
+	if (!source.path[0])
+		snprintf(source.path, sizeof(source.path), "%s", cb_config_default_path());
 	if (stat(source.path, &source.seen) != 0) {
 		/* No configuration: the shim does nothing at all, silently for
 		 * the default path; a path someone set is a mistake to show
@@ -199,7 +247,16 @@ static void load_first(void)
 
 	struct cb_diag diag;
 	memset(&diag, 0, sizeof(diag));
-	struct cb_config *cfg = cb_config_load(source.path, &diag);
+	struct cb_config *cfg;
+	if (early.text) {
+		/* Read before main(), perhaps with privileges since dropped;
+		 * a change since is the next reload's. */
+		source.seen = early.seen;
+		cfg = cb_config_load_text(source.path, early.text, early.len, &diag);
+		early.text = NULL;
+	} else {
+		cfg = cb_config_load(source.path, &diag);
+	}
 	if (!cfg) {
 		log_diag(&diag, "passing everything through");
 		return;
@@ -212,7 +269,22 @@ static void load_first(void)
 	publish(rt);
 }
 
-/* Returns false while another thread initialises. */
+/* Another thread loads the configuration: its first calls wait for it, a
+ * little, rather than go unprotected; false when the wait ran out. */
+static bool wait_for_load(void)
+{
+	if (loading_here)
+		return false; /* re-entered from the load itself */
+	for (int i = 0; i < INIT_WAIT_MS * 10; i++) {
+		if (atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE)
+			return true;
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* False while another thread initialises (after a bounded wait). */
 static bool ensure_initialised(void)
 {
 	int state = atomic_load_explicit(&init_state, memory_order_acquire);
@@ -220,9 +292,11 @@ static bool ensure_initialised(void)
 		return true;
 	int expected = INIT_NOT_TRIED;
 	if (!atomic_compare_exchange_strong(&init_state, &expected, INIT_RUNNING))
-		return false; /* running elsewhere (or in this very thread, re-entered) */
+		return wait_for_load();
+	loading_here = true;
 	cb_process_init();
 	load_first();
+	loading_here = false;
 	atomic_store_explicit(&next_check_s, coarse_now_s() + RELOAD_CHECK_S, memory_order_relaxed);
 	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
 	return true;
@@ -359,8 +433,29 @@ void cb_runtime_init_early(void)
 	/* A missing file, even an explicit one, waits for the first call:
 	 * a shell script's every `sed` must not say so. */
 	const char *path = cb_config_default_path();
-	if (access(path, F_OK) == 0)
-		ensure_initialised();
+	if (access(path, F_OK) != 0)
+		return;
+	snprintf(source.path, sizeof(source.path), "%s", path);
+	/* Only the state is mapped now, for daemons that drop privileges
+	 * later; every process on the box may load this library, and most
+	 * never connect: the breakers are read at the first intercepted call
+	 * (README "Performance"). */
+	if (stat(path, &early.seen) != 0)
+		return;
+	early.cfg = cb_config_load_global(path, &early.text, &early.len);
+	if (!early.text) {
+		ensure_initialised(); /* unreadable: the full load says why, now */
+		return;
+	}
+	if (!early.cfg || early.cfg->global.state_file_kind == CB_PATH_NONE) {
+		free(early.cfg); /* private breakers: nothing to keep across a drop */
+		early.cfg = NULL;
+		return;
+	}
+	char warn[512] = "";
+	early.store = cb_store_open(early.cfg, warn, sizeof(warn));
+	if (warn[0])
+		cb_log(CB_LOG_WARN, "%s", warn);
 }
 
 const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const char *name,

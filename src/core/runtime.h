@@ -42,8 +42,10 @@ struct cb_runtime {
  * except while reloading. */
 const struct cb_runtime *cb_runtime_get(void);
 
-/* Called from the library constructor: loads now if a configuration file
- * exists, so that state is mapped before a daemon drops privileges. */
+/* Called from the library constructor: when a configuration file exists,
+ * maps the state file it names now (only its [global] section is read), so
+ * that daemons that drop privileges keep it; the breakers are loaded at the
+ * first intercepted call (cb_runtime_get). */
 void cb_runtime_init_early(void);
 
 /* The breaker for a destination (see cb_matcher_lookup), or NULL. */
