@@ -66,6 +66,41 @@ static void log_like_the_shim(const struct cb_global_config *g)
 	cb_log_configure(&where);
 }
 
+/* state_file = none: every process serves its own socket (README "The
+ * control socket"): a fixed path names one, else the pattern finds them
+ * all, the pid where the path has it. */
+static int private_sockets(struct cb_client *c)
+{
+	const struct cb_global_config *g = &c->cfg->global;
+	if (g->socket_kind == CB_PATH_NONE)
+		return 0;
+	if (g->socket_kind == CB_PATH_EXPLICIT && !strstr(g->socket, "%p")) {
+		snprintf(c->socket, sizeof(c->socket), "%s", g->socket);
+		return 0;
+	}
+	char mine[PATH_MAX];
+	if (cb_store_socket_path(c->cfg, mine, sizeof(mine)) != 0)
+		return path_failed(c, "socket");
+	/* Our own pid stands where each process's is: make it the wildcard. */
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	char *at = strstr(mine, pid);
+	if (!at)
+		return 0;
+	snprintf(c->socket_glob, sizeof(c->socket_glob), "%.*s*%s", (int)(at - mine), mine,
+	         at + strlen(pid));
+	return 0;
+}
+
+int cb_client_socket_pid(const struct cb_client *c, const char *path)
+{
+	const char *star = strchr(c->socket_glob, '*');
+	size_t head = star ? (size_t)(star - c->socket_glob) : 0;
+	if (!star || strncmp(path, c->socket_glob, head) != 0)
+		return 0;
+	return atoi(path + head);
+}
+
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o)
 {
 	static struct cb_diag diag; /* ~10 KB: off the stack */
@@ -90,7 +125,7 @@ int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o
 	if (!c->cfg)
 		return cb_client_fail(c, "%s", c->cfg_error);
 	if (c->cfg->global.state_file_kind == CB_PATH_NONE)
-		return 0; /* each process has its own socket: only -s can name one */
+		return private_sockets(c);
 	if (cb_store_socket_path(c->cfg, c->socket, sizeof(c->socket)) != 0)
 		return path_failed(c, "socket");
 	return 0;

@@ -20,12 +20,19 @@ struct cb_client {
 	char cfg_error[CB_DIAG_LEN];
 	char socket[PATH_MAX]; /* "" when socket = off */
 	char state[PATH_MAX];  /* "" when state_file = none */
-	bool quiet;            /* no notice that the state file does not exist yet */
+	/* With state_file = none, each live process's socket: a glob(3)
+	 * pattern ("" when the socket path is fixed, or -s named one). */
+	char socket_glob[PATH_MAX];
+	bool quiet; /* no notice that the state file does not exist yet */
 };
 
 /* Loads the configuration and works out both paths. Without -s the
  * configuration must load. Returns 0, or an exit status after printing. */
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o);
+/* With state_file = none: the pid of the process serving socket `path`,
+ * from the pattern's `*` (0 when it cannot be told). */
+int cb_client_socket_pid(const struct cb_client *c, const char *path);
+
 /* For commands that take no operands (events, metrics, watch): parses the
  * common options, refuses any operand, and opens the client. Returns 0, or
  * the exit status to end with. */

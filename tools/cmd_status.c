@@ -3,6 +3,7 @@
  * JSON of README "The control socket", from the live server or the state file. With
  * --check the exit status says whether every breaker shown is closed, for
  * scripts and monitoring checks (CB_EXIT_NOT_CLOSED otherwise). */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,45 @@ static int show_live(struct cb_client *c, const char *only, bool json, bool chec
 	return rc;
 }
 
+/* state_file = none: each live process of the configuration, labelled
+ * with its pid (a "processes" list in JSON). 1 when none answers. */
+static int show_each_process(struct cb_client *c, const char *only, bool json, bool check,
+                             size_t *not_closed)
+{
+	glob_t g;
+	if (glob(c->socket_glob, 0, NULL, &g) != 0) {
+		return cb_client_fail(c,
+		                      "breakers are private to each process (state_file = none) "
+		                      "and no live process serves %s",
+		                      c->socket_glob);
+	}
+	int rc = 0, shown = 0;
+	if (json)
+		fputs("{\"processes\":[", stdout);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		snprintf(c->socket, sizeof(c->socket), "%s", g.gl_pathv[i]);
+		int pid = cb_client_socket_pid(c, c->socket);
+		if (json)
+			printf("%s{\"pid\":%d,\"status\":", shown ? "," : "", pid);
+		else
+			printf("%s== pid %d (%s)\n", shown ? "\n" : "", pid, c->socket);
+		fflush(stdout);
+		int one = show_live(c, only, json, check, not_closed);
+		if (json)
+			fputs("}", stdout);
+		if (one == 0)
+			shown++;
+		else if (one > 0)
+			rc = 1;
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	globfree(&g);
+	if (!shown && !rc)
+		return cb_client_fail(c, "no live process answers on %s", c->socket_glob);
+	return rc;
+}
+
 int cb_cmd_status(int argc, char **argv)
 {
 	static const char *const flags[] = {"--json", "--check", NULL};
@@ -115,6 +155,11 @@ int cb_cmd_status(int argc, char **argv)
 	if (rc)
 		return rc;
 	size_t not_closed = 0;
+	if (c.socket_glob[0] && !o.socket) {
+		rc = show_each_process(&c, only, json, check, &not_closed);
+		cb_client_close(&c);
+		return rc == 0 && check && not_closed ? CB_EXIT_NOT_CLOSED : rc;
+	}
 	rc = show_live(&c, only, json, check, &not_closed);
 	if (rc < 0) {
 		not_closed = 0;

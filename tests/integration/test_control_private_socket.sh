@@ -1,7 +1,7 @@
 #!/bin/sh
 # With state_file = none each process keeps its own breakers and serves
-# its own socket (the pid is in its name); the tool reaches it with -s.
-# Without -s the tool explains why it cannot find it.
+# its own socket (the pid is in its name); the tool reaches one with -s,
+# and without -s finds them all and labels each with its pid.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/control_lib.sh"
 need python3
@@ -33,12 +33,26 @@ cbreaker status -s "$SB" --json | grep -q '"state":"forced_open"' && fail "b's b
 cbreaker metrics -s "$SB" | grep -q '^cbreaker_state{breaker="api",state="forced_open"} 0$' ||
 	fail "b's metrics"
 
+# Without -s, status finds every live process's socket itself (README
+# "The control socket"), each labelled with its pid.
+cbreaker status >"$T/all" 2>"$T/err" || fail "status without -s: $(cat "$T/err")"
+grep -q "^== pid $a_PID " "$T/all" || fail "a missing: $(cat "$T/all")"
+grep -q "^== pid $b_PID " "$T/all" || fail "b missing: $(cat "$T/all")"
+cbreaker status --json >"$T/all.json" || fail "status --json without -s"
+python3 - "$T/all.json" "$a_PID" "$b_PID" <<'PY' || fail "processes JSON: $(cat "$T/all.json")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+by_pid = {p["pid"]: p["status"] for p in doc["processes"]}
+a, b = int(sys.argv[2]), int(sys.argv[3])
+assert set(by_pid) == {a, b}, by_pid.keys()
+assert by_pid[a]["breakers"][0]["state"] == "forced_open"
+assert by_pid[b]["breakers"][0]["state"] != "forced_open"  # its own breakers
+PY
 set +e
-cbreaker status 2>"$T/err"
+cbreaker status --check >/dev/null 2>&1
 rc=$?
 set -e
-assert_eq "$rc" 1 "status without -s"
-grep -q 'state_file = none' "$T/err" || fail "message: $(cat "$T/err")"
+assert_eq "$rc" 3 "status --check with a's breaker forced open"
 
 # A killed process leaves its socket behind: refused, so the tool says
 # that nothing serves it.
