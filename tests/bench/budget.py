@@ -153,12 +153,15 @@ def startup_rows(port):
 
 
 def unmatched_rows(port):
+    other_port = free_port()
+    while other_port == port:
+        other_port = free_port()
     body = "".join("[svc%d]\nhosts = 127.0.0.%d:%d\n" % (i, i + 1, port) for i in range(200))
     cfg = config("u200", body)
     for label, host, p in (("far miss (another /16)", "127.1.0.1", port),
                            ("near miss (same /16 as a breaker)", "127.0.1.1", port),
                            ("nearest miss (same address, other port)", "127.0.0.1",
-                            port + 1)):
+                            other_port)):
         plain, shim = per_call(lambda cmd, c: callgrind(cmd, c)[0],
                                lambda n, h=host, q=p: [LOOP, "connect", h, str(q), str(n)], cfg)
         extra = shim - plain
