@@ -79,11 +79,12 @@ def callgrind(cmd, cfg):
         for line in f:
             if line.startswith("summary:") or line.startswith("totals:"):
                 total = int(line.split()[1])
-            m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line)
-            if m:
-                if m.group(2):
-                    names[m.group(1)] = m.group(2)
-                current_fn = names.get(m.group(1), "")
+            m = re.match(r"(c?)fn=\((\d+)\)(?: (.*))?", line)
+            if m:  # names are given once, by fn= or cfn=, then by id
+                if m.group(3):
+                    names[m.group(2)] = m.group(3)
+                if m.group(1):
+                    current_fn = names.get(m.group(2), "")
             elif line.startswith("calls=") and current_fn and "clock_gettime" in current_fn:
                 clocks += int(line.split()[0][len("calls="):])
     return total, clocks
