@@ -3,7 +3,6 @@
  * password file. Nothing here opens a file or resolves a name: the shim
  * loads this section too, and only the agent acts on it. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,19 +14,6 @@ static const char *const fkey_names[CB_FKEY_COUNT] = {
         [CB_FKEY_HOST_ID] = "host_id",   [CB_FKEY_QUORUM] = "quorum",
         [CB_FKEY_MAX_OPEN] = "max_open", [CB_FKEY_PASSWORD_FILE] = "password_file",
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int cb_fleet_key_find(const char *name)
 {
@@ -79,10 +65,10 @@ static int parse_redis(struct cb_fleet_config *f, const char *value, char *err, 
 {
 	static const char usage[] = "expected host:port, [ipv6]:port or unix:/path/to/redis.sock";
 	if (strlen(value) >= sizeof(f->redis))
-		return fail(err, errlen, "too long");
+		return cb_value_fail(err, errlen, "too long");
 	if (strncmp(value, "unix:", 5) == 0) {
 		if (value[5] != '/')
-			return fail(err, errlen, "unix: needs an absolute path");
+			return cb_value_fail(err, errlen, "unix: needs an absolute path");
 		snprintf(f->redis_unix, sizeof(f->redis_unix), "%s", value + 5);
 		f->redis_host[0] = '\0';
 		f->redis_port = 0;
@@ -95,22 +81,22 @@ static int parse_redis(struct cb_fleet_config *f, const char *value, char *err, 
 	if (v6) {
 		const char *close = strchr(value, ']');
 		if (!close || close[1] != ':')
-			return fail(err, errlen, "%s", usage);
+			return cb_value_fail(err, errlen, "%s", usage);
 		host = value + 1;
 		hlen = (size_t)(close - host);
 		colon = close + 1;
 	} else {
 		colon = strrchr(value, ':');
 		if (!colon || strchr(value, ':') != colon)
-			return fail(err, errlen, "%s", usage);
+			return cb_value_fail(err, errlen, "%s", usage);
 		hlen = (size_t)(colon - value);
 	}
 	if (!valid_host(host, hlen, v6))
-		return fail(err, errlen, "%s", usage);
+		return cb_value_fail(err, errlen, "%s", usage);
 	uint64_t port;
 	char perr[64];
 	if (cb_value_count(colon + 1, 1, 65535, &port, perr, sizeof(perr)) < 0)
-		return fail(err, errlen, "port: expected 1..65535");
+		return cb_value_fail(err, errlen, "port: expected 1..65535");
 	snprintf(f->redis_host, sizeof(f->redis_host), "%.*s", (int)hlen, host);
 	f->redis_port = (uint16_t)port;
 	f->redis_unix[0] = '\0';
@@ -121,8 +107,8 @@ static int parse_redis(struct cb_fleet_config *f, const char *value, char *err, 
 static int parse_name(char out[CB_NAME_MAX], const char *value, char *err, size_t errlen)
 {
 	if (!cb_fleet_valid_name(value, strlen(value)))
-		return fail(err, errlen, "use 1 to %d of the characters A-Z a-z 0-9 _ . -",
-		            CB_NAME_MAX - 1);
+		return cb_value_fail(err, errlen, "use 1 to %d of the characters A-Z a-z 0-9 _ . -",
+		                     CB_NAME_MAX - 1);
 	snprintf(out, CB_NAME_MAX, "%s", value);
 	return 0;
 }
@@ -147,16 +133,16 @@ int cb_fleet_parse(struct cb_fleet_config *f, int key, const char *value, char *
 		if (cb_value_duration(value, &f->max_open_ms, err, errlen) < 0)
 			return -1;
 		if (f->max_open_ms == 0)
-			return fail(err, errlen, "must be longer than 0");
+			return cb_value_fail(err, errlen, "must be longer than 0");
 		return 0;
 	case CB_FKEY_PASSWORD_FILE:
 		/* Relative paths would depend on the agent's working directory. */
 		if (value[0] != '/')
-			return fail(err, errlen, "expected an absolute path");
+			return cb_value_fail(err, errlen, "expected an absolute path");
 		if (strlen(value) >= sizeof(f->password_file))
-			return fail(err, errlen, "path too long");
+			return cb_value_fail(err, errlen, "path too long");
 		snprintf(f->password_file, sizeof(f->password_file), "%s", value);
 		return 0;
 	}
-	return fail(err, errlen, "unknown key");
+	return cb_value_fail(err, errlen, "unknown key");
 }

@@ -3,7 +3,6 @@
  * shared files. One cb_global_<key> per key of keys.def. */
 #include <errno.h>
 #include <grp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@
  * (thousands of members) need more, which the loop grows to at most this. */
 #define GROUP_BUF_FIRST 16384
 #define GROUP_BUF_MAX   (1024 * 1024)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* `auto`, the word meaning "nowhere", or an absolute path. Relative paths
  * are refused: each program would resolve them against its own working
@@ -47,9 +33,9 @@ static int parse_place(const char *value, const char *nowhere, enum cb_path_kind
 		return 0;
 	}
 	if (value[0] != '/')
-		return fail(err, errlen, "expected auto, %s or an absolute path", nowhere);
+		return cb_value_fail(err, errlen, "expected auto, %s or an absolute path", nowhere);
 	if (strlen(value) >= PATH_MAX)
-		return fail(err, errlen, "path too long");
+		return cb_value_fail(err, errlen, "path too long");
 	*kind = CB_PATH_EXPLICIT;
 	snprintf(path, PATH_MAX, "%s", value);
 	return 0;
@@ -67,9 +53,10 @@ int cb_global_log(struct cb_global_config *g, const char *value, char *err, size
 		}
 	}
 	if (value[0] != '/')
-		return fail(err, errlen, "expected stderr, syslog, off or an absolute path");
+		return cb_value_fail(err, errlen,
+		                     "expected stderr, syslog, off or an absolute path");
 	if (strlen(value) >= PATH_MAX)
-		return fail(err, errlen, "path too long");
+		return cb_value_fail(err, errlen, "path too long");
 	g->log_dest = CB_LOG_TO_FILE;
 	snprintf(g->log_path, sizeof(g->log_path), "%s", value);
 	return 0;
@@ -84,7 +71,7 @@ int cb_global_state_group(struct cb_global_config *g, const char *value, char *e
 
 	if (value[0] >= '0' && value[0] <= '9') {
 		if (cb_value_count(value, 0, (gid_t)-2, &gid, ignored, sizeof(ignored)) < 0)
-			return fail(err, errlen, "not a group name or a valid group id");
+			return cb_value_fail(err, errlen, "not a group name or a valid group id");
 		g->has_state_group = true;
 		g->state_group = (gid_t)gid;
 		return 0;
@@ -94,7 +81,7 @@ int cb_global_state_group(struct cb_global_config *g, const char *value, char *e
 	for (;;) {
 		char *buf = malloc(size);
 		if (!buf)
-			return fail(err, errlen, "out of memory");
+			return cb_value_fail(err, errlen, "out of memory");
 		struct group gr, *found = NULL;
 		int rc = getgrnam_r(value, &gr, buf, size, &found);
 		if (found) {
@@ -109,8 +96,8 @@ int cb_global_state_group(struct cb_global_config *g, const char *value, char *e
 		if (found)
 			return 0;
 		if (rc)
-			return fail(err, errlen, "cannot look up group: %s", strerror(rc));
-		return fail(err, errlen, "no such group");
+			return cb_value_fail(err, errlen, "cannot look up group: %s", strerror(rc));
+		return cb_value_fail(err, errlen, "no such group");
 	}
 }
 
@@ -123,18 +110,21 @@ int cb_global_state_mode(struct cb_global_config *g, const char *value, char *er
 	size_t n = strlen(value);
 
 	if (n == 0 || n > 4)
-		return fail(err, errlen, "expected octal permission bits such as 0660");
+		return cb_value_fail(err, errlen, "expected octal permission bits such as 0660");
 	for (size_t i = 0; i < n; i++) {
 		if (value[i] < '0' || value[i] > '7')
-			return fail(err, errlen, "expected octal permission bits such as 0660");
+			return cb_value_fail(err, errlen,
+			                     "expected octal permission bits such as 0660");
 		m = m * 8 + (unsigned)(value[i] - '0');
 	}
 	if (m & ~0777u)
-		return fail(err, errlen, "only permission bits (at most 0777) are allowed");
+		return cb_value_fail(err, errlen,
+		                     "only permission bits (at most 0777) are allowed");
 	if (m & S_IWOTH)
-		return fail(err, errlen, "world-writable: anyone could force every breaker open");
+		return cb_value_fail(err, errlen,
+		                     "world-writable: anyone could force every breaker open");
 	if ((m & (S_IRUSR | S_IWUSR)) != (S_IRUSR | S_IWUSR))
-		return fail(err, errlen, "the owner needs read and write (0600)");
+		return cb_value_fail(err, errlen, "the owner needs read and write (0600)");
 	g->state_mode = (mode_t)m;
 	return 0;
 }
@@ -191,8 +181,8 @@ int cb_global_discover(struct cb_global_config *g, const char *value, char *err,
 		return 0;
 	}
 	if (cb_value_count(value, 1, CB_DISCOVER_MAX, &n, err, errlen) < 0)
-		return fail(err, errlen, "expected off or a number of destinations 1..%d",
-		            CB_DISCOVER_MAX);
+		return cb_value_fail(err, errlen, "expected off or a number of destinations 1..%d",
+		                     CB_DISCOVER_MAX);
 	g->discover = (uint32_t)n;
 	return 0;
 }

@@ -71,19 +71,6 @@ static const struct {
  * connected. */
 static const int not_a_refusal[] = {EINPROGRESS, EALREADY, EINTR, EAGAIN, EISCONN};
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int cb_keys_breaker_find(const char *name)
 {
 	for (int k = 0; k < CB_KEY_COUNT; k++)
@@ -140,7 +127,8 @@ static int parse_errno(const char *s, int *out, char *err, size_t errlen)
 {
 	int e = cb_errno_from_name(s);
 	if (e < 0)
-		return fail(err, errlen, "unknown errno name \"%s\" (write e.g. ECONNREFUSED)", s);
+		return cb_value_fail(err, errlen,
+		                     "unknown errno name \"%s\" (write e.g. ECONNREFUSED)", s);
 	*out = e;
 	return 0;
 }
@@ -160,7 +148,7 @@ static int parse_list(const struct key_def *d, void *set, const char *value, boo
 
 	while ((n = cb_value_next_item(&p, item, sizeof(item))) != 0) {
 		if (n >= sizeof(item))
-			return fail(err, errlen, "unknown %s \"%.40s...\"", what, item);
+			return cb_value_fail(err, errlen, "unknown %s \"%.40s...\"", what, item);
 		if (strcmp(item, "none") == 0) {
 			none = true;
 			continue;
@@ -170,7 +158,7 @@ static int parse_list(const struct key_def *d, void *set, const char *value, boo
 			return -1;
 	}
 	if (none && (some || more))
-		return fail(err, errlen, "\"none\" must be the whole value");
+		return cb_value_fail(err, errlen, "\"none\" must be the whole value");
 	return 0;
 }
 
@@ -190,11 +178,12 @@ static int add_curlcode(const struct key_def *d, void *set, const char *item, ch
 	(void)d;
 	int c = cb_curlcode_from_name(item);
 	if (c < 0)
-		return fail(err, errlen,
-		            "unknown CURLcode name \"%s\" (write e.g. CURLE_COULDNT_CONNECT)",
-		            item);
+		return cb_value_fail(
+		        err, errlen,
+		        "unknown CURLcode name \"%s\" (write e.g. CURLE_COULDNT_CONNECT)", item);
 	if (c == CURLE_OK)
-		return fail(err, errlen, "CURLE_OK is success, it cannot count as a failure");
+		return cb_value_fail(err, errlen,
+		                     "CURLE_OK is success, it cannot count as a failure");
 	CB_SET_ADD(*(struct cb_code_set *)set, c);
 	return 0;
 }
@@ -216,11 +205,11 @@ static int add_status(const struct key_def *d, void *set, const char *item, char
 	}
 	if (strlen(item) > 7 || cb_value_count(lo_text, d->min, d->max, &lo, err, errlen) < 0 ||
 	    cb_value_count(hi_text, d->min, d->max, &hi, err, errlen) < 0)
-		return fail(err, errlen,
-		            "bad HTTP status \"%s\" (codes or ranges within %llu..%llu)", item,
-		            (unsigned long long)d->min, (unsigned long long)d->max);
+		return cb_value_fail(err, errlen,
+		                     "bad HTTP status \"%s\" (codes or ranges within %llu..%llu)",
+		                     item, (unsigned long long)d->min, (unsigned long long)d->max);
 	if (lo > hi)
-		return fail(err, errlen, "empty range \"%s\"", item);
+		return cb_value_fail(err, errlen, "empty range \"%s\"", item);
 	for (uint64_t s = lo; s <= hi; s++)
 		CB_SET_ADD(*(struct cb_http_set *)set, s);
 	return 0;
@@ -238,7 +227,7 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 	int e = 0;
 
 	if (more && !cb_keys_breaker_is_list(key))
-		return fail(err, errlen, "takes a single value, not a continuation line");
+		return cb_value_fail(err, errlen, "takes a single value, not a continuation line");
 	if (!more && d->kind != K_HOSTS && d->kind != K_WORD)
 		memset(field, 0, d->size);
 	switch (d->kind) {
@@ -256,7 +245,7 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 		if (cb_value_duration(value, &u, err, errlen) < 0)
 			return -1;
 		if (u < d->min)
-			return fail(err, errlen, "must be more than 0");
+			return cb_value_fail(err, errlen, "must be more than 0");
 		store(field, d->size, u);
 		return 0;
 	case K_NUMBER:
@@ -276,10 +265,11 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 			return -1;
 		for (size_t i = 0; i < sizeof(not_a_refusal) / sizeof(not_a_refusal[0]); i++)
 			if (e == not_a_refusal[i])
-				return fail(err, errlen,
-				            "%s would not tell the program that its connect failed "
-				            "(use e.g. ECONNREFUSED)",
-				            value);
+				return cb_value_fail(
+				        err, errlen,
+				        "%s would not tell the program that its connect failed "
+				        "(use e.g. ECONNREFUSED)",
+				        value);
 		store(field, d->size, (uint64_t)e);
 		return 0;
 	case K_WORD:
@@ -290,7 +280,7 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 	case K_HOSTS:
 		break;
 	}
-	return fail(err, errlen, "not a value this module parses");
+	return cb_value_fail(err, errlen, "not a value this module parses");
 }
 
 void cb_keys_breaker_inherit(struct cb_breaker_config *dst, const struct cb_breaker_config *src,

@@ -11,10 +11,7 @@
 /* Digits after the decimal point kept exactly (a nanosecond's worth). */
 #define FRACTION_DIGITS_MAX 9
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int cb_value_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -72,23 +69,24 @@ int cb_value_duration(const char *s, uint64_t *ms, char *err, size_t errlen)
 
 	int rc = decimal(&p, CB_DURATION_MAX_MS, &whole, &frac, &scale);
 	if (rc == -2)
-		return fail(err, errlen, "out of range (at most 365 days)");
+		return cb_value_fail(err, errlen, "out of range (at most 365 days)");
 	if (rc < 0)
-		return fail(err, errlen, "not a duration (write e.g. 250ms, 30s, 5m or 1h)");
+		return cb_value_fail(err, errlen,
+		                     "not a duration (write e.g. 250ms, 30s, 5m or 1h)");
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(p, units[i].suffix) != 0)
 			continue;
 		uint64_t unit = units[i].ms;
 		/* frac < 10^9 and unit <= 3.6e6: the product fits in 64 bits. */
 		if (frac * unit % scale)
-			return fail(err, errlen, "finer than a millisecond");
+			return cb_value_fail(err, errlen, "finer than a millisecond");
 		if (whole > CB_DURATION_MAX_MS / unit ||
 		    whole * unit + frac * unit / scale > CB_DURATION_MAX_MS)
-			return fail(err, errlen, "out of range (at most 365 days)");
+			return cb_value_fail(err, errlen, "out of range (at most 365 days)");
 		*ms = whole * unit + frac * unit / scale;
 		return 0;
 	}
-	return fail(err, errlen, "unknown unit \"%s\" (use ms, s, m or h)", p);
+	return cb_value_fail(err, errlen, "unknown unit \"%s\" (use ms, s, m or h)", p);
 }
 
 void cb_value_format_duration(uint64_t ms, char *buf, size_t len)
@@ -110,11 +108,11 @@ int cb_value_percent(const char *s, uint32_t *pct, char *err, size_t errlen)
 
 	int rc = decimal(&p, 100, &whole, &frac, &scale);
 	if (rc == -2)
-		return fail(err, errlen, "out of range (0..100%%)");
+		return cb_value_fail(err, errlen, "out of range (0..100%%)");
 	if (rc == -1 || (*p && strcmp(p, "%") != 0))
-		return fail(err, errlen, "not a percentage (write e.g. 50%% or 50)");
+		return cb_value_fail(err, errlen, "not a percentage (write e.g. 50%% or 50)");
 	if (frac)
-		return fail(err, errlen, "not a whole percentage");
+		return cb_value_fail(err, errlen, "not a whole percentage");
 	*pct = (uint32_t)whole;
 	return 0;
 }
@@ -126,7 +124,7 @@ int cb_value_count(const char *s, uint64_t min, uint64_t max, uint64_t *out, cha
 	const char *p = s;
 
 	if (!is_digit(*p))
-		return fail(err, errlen, "not a whole number");
+		return cb_value_fail(err, errlen, "not a whole number");
 	for (; is_digit(*p); p++) {
 		v = v * 10 + (uint64_t)(*p - '0');
 		if (v > max)
@@ -135,10 +133,10 @@ int cb_value_count(const char *s, uint64_t min, uint64_t max, uint64_t *out, cha
 	while (is_digit(*p))
 		p++;
 	if (*p)
-		return fail(err, errlen, "not a whole number");
+		return cb_value_fail(err, errlen, "not a whole number");
 	if (v < min || v > max)
-		return fail(err, errlen, "out of range (%llu..%llu)", (unsigned long long)min,
-		            (unsigned long long)max);
+		return cb_value_fail(err, errlen, "out of range (%llu..%llu)",
+		                     (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
 }
@@ -150,12 +148,12 @@ int cb_value_number(const char *s, double min, double max, double *out, char *er
 
 	int rc = decimal(&p, (uint64_t)max, &whole, &frac, &scale);
 	if (rc == -2)
-		return fail(err, errlen, "out of range (%g..%g)", min, max);
+		return cb_value_fail(err, errlen, "out of range (%g..%g)", min, max);
 	if (rc == -1 || *p)
-		return fail(err, errlen, "not a number (write e.g. 2 or 1.5)");
+		return cb_value_fail(err, errlen, "not a number (write e.g. 2 or 1.5)");
 	double v = (double)whole + (double)frac / (double)scale;
 	if (v < min || v > max)
-		return fail(err, errlen, "out of range (%g..%g)", min, max);
+		return cb_value_fail(err, errlen, "out of range (%g..%g)", min, max);
 	*out = v;
 	return 0;
 }
@@ -175,7 +173,7 @@ int cb_value_word(const char *s, const char *const *words, unsigned *index, char
 		if (n > 0 && (size_t)n < sizeof(list) - used)
 			used += (size_t)n;
 	}
-	return fail(err, errlen, "expected one of: %s", list);
+	return cb_value_fail(err, errlen, "expected one of: %s", list);
 }
 
 static bool is_separator(char c)

@@ -41,4 +41,9 @@ int cb_value_word(const char *s, const char *const *words, unsigned *index, char
  * not fit, and the caller must reject it rather than use the cut copy. */
 size_t cb_value_next_item(const char **p, char *item, size_t itemlen);
 
+/* Writes the message into err (errlen bytes) and returns -1: how every
+ * value parser of src/config says why a value is refused. */
+int cb_value_fail(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 #endif
