@@ -10,6 +10,7 @@
 #include <linux/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "libc/libc.h"
 
 struct fake_libc fake = {.now_ms = 1000000, .next_ino = 5000};
@@ -347,4 +349,26 @@ int fstat(int fd, struct stat *st)
 	st->st_mode = S_IFSOCK | 0777;
 	st->st_ino = (ino_t)s->ino;
 	return 0;
+}
+
+const struct cb_runtime *fake_runtime(const char *config_text, char *path)
+{
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	size_t len = strlen(config_text);
+	ssize_t n = write(fd, config_text, len);
+	close(fd);
+	if (n != (ssize_t)len)
+		return NULL;
+	setenv("CBREAKER_CONFIG", path, 1);
+	return cb_runtime_get();
+}
+
+const struct cb_breaker_rt *fake_breaker(const struct cb_runtime *rt, const char *name)
+{
+	for (uint32_t i = 0; rt && i < rt->n; i++)
+		if (strcmp(rt->breakers[i].cfg->name, name) == 0)
+			return &rt->breakers[i];
+	return NULL;
 }

@@ -62,4 +62,14 @@ void fake_reuse_behind_our_back(int fd);
  * the counters keep going. */
 void fake_reset(void);
 
+/* The runtime the tests drive: config_text written to a file made from
+ * the mkstemp template `path` (the caller unlinks it), CBREAKER_CONFIG
+ * pointed at it, and loaded as the shim loads it. NULL when that fails. */
+struct cb_runtime;
+struct cb_breaker_rt;
+const struct cb_runtime *fake_runtime(const char *config_text, char *path);
+
+/* The breaker of that name in rt, or NULL. */
+const struct cb_breaker_rt *fake_breaker(const struct cb_runtime *rt, const char *name);
+
 #endif

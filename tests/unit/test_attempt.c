@@ -46,29 +46,13 @@ static char config_path[] = "/tmp/cbreaker-test-attempt-XXXXXX";
 static const struct cb_runtime *rt;
 static const struct cb_breaker_rt *walk, *probe;
 
-static const struct cb_breaker_rt *breaker(const char *name)
-{
-	for (uint32_t i = 0; i < rt->n; i++)
-		if (strcmp(rt->breakers[i].cfg->name, name) == 0)
-			return &rt->breakers[i];
-	return NULL;
-}
-
 static int load_runtime(void **state)
 {
 	(void)state;
-	int fd = mkstemp(config_path);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, config_text, sizeof(config_text) - 1);
-	close(fd);
-	if (n != (ssize_t)sizeof(config_text) - 1)
-		return -1;
-	setenv("CBREAKER_CONFIG", config_path, 1);
 	cb_connect_init(); /* the shim's constructor: the tick */
-	rt = cb_runtime_get();
-	walk = rt ? breaker("walk") : NULL;
-	probe = rt ? breaker("probe") : NULL;
+	rt = fake_runtime(config_text, config_path);
+	walk = fake_breaker(rt, "walk");
+	probe = fake_breaker(rt, "probe");
 	return walk && probe ? 0 : -1;
 }
 

@@ -54,28 +54,12 @@ static char config_path[] = "/tmp/cbreaker-test-connect-XXXXXX";
 static const struct cb_runtime *rt;
 static const struct cb_breaker_rt *api, *timed;
 
-static const struct cb_breaker_rt *breaker(const char *name)
-{
-	for (uint32_t i = 0; i < rt->n; i++)
-		if (strcmp(rt->breakers[i].cfg->name, name) == 0)
-			return &rt->breakers[i];
-	return NULL;
-}
-
 static int load_runtime(void **state)
 {
 	(void)state;
-	int fd = mkstemp(config_path);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, config_text, sizeof(config_text) - 1);
-	close(fd);
-	if (n != (ssize_t)sizeof(config_text) - 1)
-		return -1;
-	setenv("CBREAKER_CONFIG", config_path, 1);
-	rt = cb_runtime_get();
-	api = rt ? breaker("api") : NULL;
-	timed = rt ? breaker("timed") : NULL;
+	rt = fake_runtime(config_text, config_path);
+	api = fake_breaker(rt, "api");
+	timed = fake_breaker(rt, "timed");
 	return api && timed ? 0 : -1;
 }
 
