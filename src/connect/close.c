@@ -10,6 +10,7 @@
 #include "base/base.h"
 #include "connect/connect.h"
 #include "connect/follow.h"
+#include "connect/held.h"
 #include "connect/socktype.h"
 #include "libc/libc.h"
 
@@ -27,10 +28,13 @@ static void copy_type(int oldfd, int newfd)
 		cb_socktype_set(newfd, t);
 }
 
+/* The place among max_connections goes before the number can be reused
+ * by another thread's new connection. */
 int cb_connect_close(int fd)
 {
 	cb_follow_settle_closing(fd);
 	forget_type(fd);
+	cb_held_drop(fd);
 	return cb_libc_close(fd);
 }
 
@@ -40,6 +44,7 @@ int cb_connect_close_range(unsigned int first, unsigned int last, int flags)
 		cb_follow_settle_range(first, last);
 		if (!cb_process_in_vfork_child())
 			cb_socktype_forget_range(first, last);
+		cb_held_drop_range(first, last);
 	}
 	return cb_libc_close_range(first, last, flags);
 }
@@ -51,8 +56,10 @@ int cb_connect_dup2(int oldfd, int newfd)
 		return cb_libc_dup2(oldfd, newfd);
 	forget_type(newfd);
 	int r = cb_libc_dup2(oldfd, newfd);
-	if (r >= 0)
+	if (r >= 0) {
 		copy_type(oldfd, newfd);
+		cb_held_copy(oldfd, newfd);
+	}
 	return r;
 }
 
@@ -63,7 +70,9 @@ int cb_connect_dup3(int oldfd, int newfd, int flags)
 		return cb_libc_dup3(oldfd, newfd, flags);
 	forget_type(newfd);
 	int r = cb_libc_dup3(oldfd, newfd, flags);
-	if (r >= 0)
+	if (r >= 0) {
 		copy_type(oldfd, newfd);
+		cb_held_copy(oldfd, newfd);
+	}
 	return r;
 }

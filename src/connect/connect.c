@@ -17,6 +17,7 @@
 #include "connect/attempt.h"
 #include "connect/connect.h"
 #include "connect/follow.h"
+#include "connect/held.h"
 #include "connect/socktype.h"
 #include "core/core.h"
 #include "libc/libc.h"
@@ -218,6 +219,13 @@ static ssize_t real_opening(int fd, const struct opening *o)
 	}
 }
 
+/* A connect that failed outright frees its place at once. */
+static void failed_now(int fd, ssize_t r, int err)
+{
+	if (r < 0 && err != EINPROGRESS && err != EALREADY && err != EINTR)
+		cb_held_drop(fd);
+}
+
 /* A connect that its breaker allowed (the connect_timeout bound applies
  * to connect() itself). */
 static ssize_t guarded(int fd, const struct opening *o, struct cb_pending *p)
@@ -234,6 +242,7 @@ static ssize_t guarded(int fd, const struct opening *o, struct cb_pending *p)
 	                                    (int64_t)c->connect_timeout_ms, &timed_out)
 	                    : real_opening(fd, o);
 	int err = r >= 0 ? 0 : errno;
+	failed_now(fd, r, err);
 	judge_call(fd, p, tracked, token, err, timed_out);
 	errno = r >= 0 ? saved : err;
 	return r;
@@ -247,6 +256,26 @@ static bool is_inet(const struct sockaddr *addr, socklen_t len)
 
 enum admission { PASS, REJECT, GUARD };
 
+/* A place among b's max_connections for the connection fd begins (README
+ * "Connection limits"), kept by fd until it goes; false when over the
+ * limit (a rejection that moves no state). A socket that holds one
+ * already (connected before) needs no other. */
+static bool take_place(int fd, const struct cb_breaker_rt *b)
+{
+	if (b->cfg->max_connections == 0 || cb_held_has(fd))
+		return true;
+	switch (cb_guard_conn_take(b)) {
+	case CB_PLACE_REFUSED:
+		return false;
+	case CB_PLACE_TAKEN:
+		cb_held_put(fd, b);
+		return true;
+	case CB_PLACE_NONE:
+	default:
+		return true;
+	}
+}
+
 /* What to do with a connect to breaker b's destination. A connect that
  * follows a held refusal of b links to it (the attempt rule), and carries
  * its probe permit when it has one. */
@@ -258,10 +287,19 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		return PASS;
 	memcpy(&p->addr, addr,
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
-	if (cb_transfer_breaker == b) /* inside a curl transfer counted for b: enforce only */
-		return cb_guard_peek(b) ? PASS : REJECT;
+	if (cb_transfer_breaker == b) { /* inside a curl transfer counted for b: enforce only */
+		if (!cb_guard_peek(b))
+			return REJECT;
+		if (take_place(fd, b))
+			return PASS;
+		cb_transfer_over_limit = true;
+		return REJECT;
+	}
+	if (!take_place(fd, b))
+		return REJECT;
 	if (cb_attempt_link(b->slot, p) || cb_guard_begin(b, &p->guard))
 		return GUARD;
+	cb_held_drop(fd);
 	cb_attempt_resolve(p, CB_OUTCOME_NEUTRAL); /* rejected: the held refusal counts */
 	return REJECT;
 }
@@ -308,8 +346,12 @@ static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct 
 	struct cb_pending p;
 	memset(&p, 0, sizeof(p));
 	switch (admit(fd, o->addr, b, &p)) {
-	case PASS:
-		return real_opening(fd, o);
+	case PASS: {
+		ssize_t r = real_opening(fd, o);
+		CB_KEEP_ERRNO;
+		failed_now(fd, r, errno);
+		return r;
+	}
 	case REJECT:
 		return reject(fd, o->flags, b);
 	case GUARD:

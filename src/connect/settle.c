@@ -14,6 +14,7 @@
 #include "connect/attempt.h"
 #include "connect/connect.h"
 #include "connect/follow.h"
+#include "connect/held.h"
 #include "connect/record.h"
 #include "core/core.h"
 #include "libc/libc.h"
@@ -38,8 +39,11 @@ void cb_follow_record(struct cb_pending *p, int outcome, int failure_err)
 void cb_follow_finish(int fd, uint64_t token, int outcome, int failure_err)
 {
 	struct cb_pending p;
-	if (cb_inflight_take(fd, token, &p))
-		cb_follow_record(&p, outcome, failure_err);
+	if (!cb_inflight_take(fd, token, &p))
+		return;
+	if (outcome != CB_OUTCOME_SUCCESS) /* not connected: no place to keep */
+		cb_held_drop(fd);
+	cb_follow_record(&p, outcome, failure_err);
 }
 
 /* The kernel's struct tcp_info goes on past glibc 2.36's copy, which ends
@@ -201,8 +205,9 @@ static void judge_overdue(int fd, uint64_t token, const struct cb_pending *p, in
 }
 
 /* The once-a-second turn: this process's connects past their deadline,
- * refusals held for an attempt that never went on, and the deadlines other
- * processes left in the slots (blocked for good, or killed). */
+ * refusals held for an attempt that never went on, the deadlines other
+ * processes left in the slots (blocked for good, or killed), and the
+ * connections of processes that died (README "Connection limits"). */
 static void tick(const struct cb_runtime *rt, int64_t coarse_ms)
 {
 	(void)coarse_ms;
@@ -215,14 +220,17 @@ static void tick(const struct cb_runtime *rt, int64_t coarse_ms)
 		if (cb_inflight_peek(fd, &token, &p))
 			judge_overdue(fd, token, &p, now);
 	cb_attempt_commit_expired(now);
-	for (uint32_t i = 0; rt && i < rt->n; i++)
+	for (uint32_t i = 0; rt && i < rt->n; i++) {
 		cb_guard_reap(&rt->breakers[i]);
+		cb_guard_conn_reclaim(&rt->breakers[i]);
+	}
 }
 
 static void forget_in_child(void)
 {
 	cb_inflight_forget_all();
 	cb_attempt_forget_all();
+	cb_held_forget_all();
 }
 
 /* A child after fork() shares the parent's sockets but not its connects:
@@ -236,7 +244,7 @@ void cb_connect_init(void)
 
 /* Connects still in flight when the process exits are judged now, or
  * never: their sockets close with the process. Then the refusals still
- * held: the attempt ended with the process. */
+ * held: the attempt ended with the process; and its connections close. */
 void cb_connect_fini(void)
 {
 	if (cb_process_in_vfork_child())
@@ -244,4 +252,5 @@ void cb_connect_fini(void)
 	CB_INSIDE(inside);
 	cb_follow_settle_at_exit();
 	cb_attempt_commit_all();
+	cb_held_give_all();
 }

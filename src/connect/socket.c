@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "connect/connect.h"
+#include "connect/held.h"
 #include "connect/socktype.h"
 #include "libc/libc.h"
 
@@ -24,5 +25,7 @@ int cb_connect_dup(int oldfd)
 	enum cb_socktype t = cb_socktype_get(oldfd);
 	if (fd >= 0 && cb_socktype_get(fd) != t && !cb_process_in_vfork_child())
 		cb_socktype_set(fd, t);
+	if (fd >= 0)
+		cb_held_copy(oldfd, fd);
 	return fd;
 }

@@ -299,6 +299,8 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	json_mono_time(b, p, s->state == CB_OPEN ? s->retry_at_ms : 0);
 	cb_buf_printf(b, ",\"open_timeout_ms\":%llu,\"half_open_inflight\":%u",
 	              (unsigned long long)s->open_timeout_ms, s->half_open_inflight);
+	cb_buf_printf(b, ",\"connections\":%u,\"max_connections\":%u", s->connections,
+	              rb->cfg->max_connections);
 	json_key(b, "transitions");
 	for (int st = 0; st < CB_STATE_COUNT; st++)
 		cb_buf_printf(b, "%s\"%s\":%llu", st ? "," : "{", cb_state_name((enum cb_state)st),
@@ -646,6 +648,13 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 			prom_sample(b, "cbreaker_transitions_total", p->breakers[i].cfg->name, "to",
 			            cb_state_name((enum cb_state)st), num);
 		}
+
+	prom_family(b, "cbreaker_connections", "gauge",
+	            "Connections held through the breaker now, host-wide (with max_connections).");
+	for (size_t i = 0; i < p->n; i++) {
+		snprintf(num, sizeof(num), "%u", p->breakers[i].snap.connections);
+		prom_sample(b, "cbreaker_connections", p->breakers[i].cfg->name, NULL, NULL, num);
+	}
 
 	prom_family(b, "cbreaker_retry_after_seconds", "gauge",
 	            "Seconds until an open breaker lets probes through; 0 when not open.");

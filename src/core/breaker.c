@@ -217,6 +217,92 @@ uint32_t cb_breaker_due_take_expired(struct cb_slot *s, int64_t now_ms)
 	return n;
 }
 
+/* ---- connections held, for max_connections ---- */
+
+#define HOLDER_PID(v)   ((uint32_t)((v) >> 32))
+#define HOLDER_COUNT(v) ((uint32_t)(v))
+
+/* Subtracts n, never below 0: a process killed between counting its
+ * share and the total leaves the total one short, never wrapped. */
+static void connections_sub(struct cb_slot *s, uint32_t n)
+{
+	uint32_t cur = atomic_load_explicit(&s->connections, RELAXED);
+	while (n && !atomic_compare_exchange_weak_explicit(&s->connections, &cur,
+	                                                   cur > n ? cur - n : 0, RELAXED, RELAXED))
+		;
+}
+
+/* One more for pid: its entry, else a free one. Two threads of one
+ * process may each claim an entry; give() and reclaim() take either. */
+static bool share_add(struct cb_slot *s, uint32_t pid)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < CB_CONN_HOLDERS; i++) {
+			uint64_t v = atomic_load_explicit(&s->holders[i], RELAXED);
+			bool mine = v != 0 && HOLDER_PID(v) == pid && HOLDER_COUNT(v) < UINT32_MAX;
+			uint64_t next = mine ? v + 1 : (uint64_t)pid << 32 | 1;
+			if ((mine || (pass == 1 && v == 0)) &&
+			    atomic_compare_exchange_strong_explicit(&s->holders[i], &v, next,
+			                                            memory_order_acq_rel, RELAXED))
+				return true;
+		}
+	return false;
+}
+
+static bool share_sub(struct cb_slot *s, uint32_t pid)
+{
+	for (uint32_t i = 0; i < CB_CONN_HOLDERS; i++) {
+		uint64_t v = atomic_load_explicit(&s->holders[i], RELAXED);
+		while (v != 0 && HOLDER_PID(v) == pid && HOLDER_COUNT(v) > 0) {
+			uint64_t next = HOLDER_COUNT(v) == 1 ? 0 : v - 1;
+			if (atomic_compare_exchange_weak_explicit(&s->holders[i], &v, next,
+			                                          memory_order_acq_rel, RELAXED))
+				return true;
+		}
+	}
+	return false;
+}
+
+uint32_t cb_breaker_conn_reclaim(struct cb_slot *s, const struct cb_env *env)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; env->pid_alive && i < CB_CONN_HOLDERS; i++) {
+		uint64_t v = atomic_load_explicit(&s->holders[i], RELAXED);
+		if (v == 0 || HOLDER_PID(v) == env->pid || env->pid_alive(HOLDER_PID(v)) ||
+		    !atomic_compare_exchange_strong_explicit(&s->holders[i], &v, 0,
+		                                             memory_order_acq_rel, RELAXED))
+			continue;
+		connections_sub(s, HOLDER_COUNT(v));
+		n += HOLDER_COUNT(v);
+	}
+	return n;
+}
+
+/* The share first, then the total: whoever sees the total also finds
+ * the share to take back if this process dies. */
+enum cb_conn_take cb_breaker_conn_take(struct cb_slot *s, uint32_t max, const struct cb_env *env)
+{
+	for (int round = 0; round < 2; round++) {
+		if (!share_add(s, env->pid))
+			return CB_CONN_UNCOUNTED;
+		if (atomic_fetch_add_explicit(&s->connections, 1, memory_order_acq_rel) < max)
+			return CB_CONN_TAKEN;
+		connections_sub(s, 1);
+		share_sub(s, env->pid);
+		/* kill(pid, 0) per holder: only when over the limit. */
+		if (round == 0 && cb_breaker_conn_reclaim(s, env) == 0)
+			break;
+	}
+	return CB_CONN_FULL;
+}
+
+void cb_breaker_conn_give(struct cb_slot *s, uint32_t pid)
+{
+	/* No share of pid's left: reclaim() took it back (with the total). */
+	if (share_sub(s, pid))
+		connections_sub(s, 1);
+}
+
 /* ---- sliding window ---- */
 
 struct window_sums {
@@ -699,6 +785,8 @@ void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config
 	out->slow = atomic_load_explicit(&s->slow, RELAXED);
 	out->rejected = atomic_load_explicit(&s->rejected, RELAXED);
 	out->would_reject = atomic_load_explicit(&s->would_reject, RELAXED);
+	out->fallbacks = atomic_load_explicit(&s->fallbacks, RELAXED);
+	out->connections = atomic_load_explicit(&s->connections, RELAXED);
 	out->consecutive_failures = atomic_load_explicit(&s->consecutive_failures, RELAXED);
 	if (c) {
 		struct window_sums ws;

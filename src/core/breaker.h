@@ -94,6 +94,21 @@ int32_t cb_breaker_due_register(struct cb_slot *s, uint32_t pid, int64_t deadlin
 bool cb_breaker_due_release(struct cb_slot *s, int32_t i, uint64_t word);
 uint32_t cb_breaker_due_take_expired(struct cb_slot *s, int64_t now_ms);
 
+/* The connections a breaker with max_connections holds, host-wide
+ * (README "Connection limits"): `connections` in the slot, and each
+ * process's share of them in holders[], so that a process that died
+ * gives its share back. take() counts one more for env->pid unless that
+ * would pass `max`: TAKEN (give it back later), FULL (over the limit,
+ * after taking back the shares of dead processes), or UNCOUNTED (every
+ * holder entry is taken by other live processes: let through, not
+ * counted). give() returns one of pid's; reclaim() takes back the shares
+ * of processes env->pid_alive says are gone and returns how many
+ * connections they held. */
+enum cb_conn_take { CB_CONN_TAKEN, CB_CONN_FULL, CB_CONN_UNCOUNTED };
+enum cb_conn_take cb_breaker_conn_take(struct cb_slot *s, uint32_t max, const struct cb_env *env);
+void cb_breaker_conn_give(struct cb_slot *s, uint32_t pid);
+uint32_t cb_breaker_conn_reclaim(struct cb_slot *s, const struct cb_env *env);
+
 /* Operator actions: forced_open or disabled; reset (closed, counters
  * cleared). */
 void cb_breaker_force(struct cb_slot *s, enum cb_state to, const struct cb_env *env,
@@ -117,7 +132,8 @@ void cb_breaker_note_retry_after(struct cb_slot *s, int64_t until_ms);
 struct cb_snapshot {
 	enum cb_state state;
 	uint64_t generation;
-	uint64_t calls, successes, failures, slow, rejected, would_reject;
+	uint64_t calls, successes, failures, slow, rejected, would_reject, fallbacks;
+	uint32_t connections; /* held now, for max_connections */
 	uint32_t consecutive_failures;
 	uint32_t window_calls;
 	uint32_t window_failure_rate; /* percent */

@@ -141,6 +141,49 @@ bool cb_guard_peek(const struct cb_breaker_rt *b)
 	return state != CB_OPEN && state != CB_FORCED_OPEN;
 }
 
+enum cb_place cb_guard_conn_take(const struct cb_breaker_rt *b)
+{
+	CB_KEEP_ERRNO;
+	uint32_t max = b->cfg->max_connections;
+	if (max == 0)
+		return CB_PLACE_NONE;
+	struct cb_env env;
+	cb_guard_env(&env, false);
+	enum cb_conn_take r = cb_breaker_conn_take(b->slot, max, &env);
+	if (r == CB_CONN_FULL && b->cfg->mode == CB_MODE_OBSERVE) {
+		atomic_fetch_add_explicit(&b->slot->would_reject, 1, memory_order_relaxed);
+		cb_log(CB_LOG_DEBUG,
+		       "%s: observe mode: would have rejected this connection (%u held)",
+		       b->cfg->name, max);
+		r = cb_breaker_conn_take(b->slot, UINT32_MAX, &env);
+	}
+	switch (r) {
+	case CB_CONN_TAKEN:
+		return CB_PLACE_TAKEN;
+	case CB_CONN_FULL:
+		atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+		return CB_PLACE_REFUSED;
+	case CB_CONN_UNCOUNTED:
+	default:
+		return CB_PLACE_NONE;
+	}
+}
+
+void cb_guard_conn_give(const struct cb_breaker_rt *b)
+{
+	cb_breaker_conn_give(b->slot, cb_process_pid());
+}
+
+void cb_guard_conn_reclaim(const struct cb_breaker_rt *b)
+{
+	if (b->cfg->max_connections == 0)
+		return;
+	CB_KEEP_ERRNO;
+	struct cb_env env;
+	cb_guard_env(&env, false);
+	cb_breaker_conn_reclaim(b->slot, &env);
+}
+
 int cb_operator_action_from_name(const char *verb)
 {
 	if (strcmp(verb, "reset") == 0)

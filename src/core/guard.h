@@ -35,6 +35,18 @@ void cb_guard_reap(const struct cb_breaker_rt *b);
  * Takes no permit and counts nothing. */
 bool cb_guard_peek(const struct cb_breaker_rt *b);
 
+/* A place among b's max_connections for one more connection of this
+ * process (README "Connection limits"). TAKEN: give it back with
+ * cb_guard_conn_give once the connection is gone. NONE: nothing to give
+ * back (no limit, or not countable). REFUSED: over the limit, counted as
+ * rejected (the state does not move); in observe mode counted as
+ * would_reject and taken instead. reclaim() takes back the shares of
+ * processes that died (the once-a-second turn). */
+enum cb_place { CB_PLACE_NONE, CB_PLACE_TAKEN, CB_PLACE_REFUSED };
+enum cb_place cb_guard_conn_take(const struct cb_breaker_rt *b);
+void cb_guard_conn_give(const struct cb_breaker_rt *b);
+void cb_guard_conn_reclaim(const struct cb_breaker_rt *b);
+
 /* Operator actions: reset, force-open, disable. */
 enum cb_operator_action { CB_ACTION_RESET, CB_ACTION_FORCE_OPEN, CB_ACTION_DISABLE };
 int cb_operator_action_from_name(const char *verb); /* "reset", ...; -1 when unknown */

@@ -56,6 +56,10 @@ const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const
  * connections it makes are enforced but not counted twice. */
 extern __thread const struct cb_breaker_rt *cb_transfer_breaker
         __attribute__((tls_model("initial-exec")));
+/* Set when a connection inside that transfer was refused for
+ * max_connections: the transfer's failure is then that rejection, not
+ * the service's (README "Connection limits"). */
+extern __thread bool cb_transfer_over_limit __attribute__((tls_model("initial-exec")));
 
 /* Periodic work other modules need (the control server): each hook runs
  * at most once a second, from an intercepted call, never in a vfork child,

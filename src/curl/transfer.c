@@ -288,11 +288,18 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 		return CURLE_COULDNT_CONNECT;
 	}
 	const struct cb_breaker_rt *outer = cb_transfer_breaker;
+	bool outer_limited = cb_transfer_over_limit;
 	cb_transfer_breaker = b;
+	cb_transfer_over_limit = false;
 	CURLcode code = api->perform(h);
+	bool limited = cb_transfer_over_limit;
 	cb_transfer_breaker = outer;
+	cb_transfer_over_limit = outer_limited;
 	CB_KEEP_ERRNO;
-	record(api, h, &g, code, &t);
+	if (limited && code != CURLE_OK) /* counted as rejected at connect() */
+		cb_guard_end_uncounted(&g);
+	else
+		record(api, h, &g, code, &t);
 	return code;
 }
 

@@ -24,8 +24,8 @@
 /* "CBRKSTAT" read as a little-endian uint64 (the file never leaves the host). */
 #define CB_STORE_MAGIC 0x544154534b524243ULL
 #define CB_STORE_VERSION                                                                           \
-	4 /* 2: slots found by the folded FNV-1a-64 of the name; 3: due[]; 4: the fleet agent's    \
-	     link in the header, fleet fields in slots */
+	5 /* 2: slots found by the folded FNV-1a-64 of the name; 3: due[]; 4: the fleet agent's    \
+	     link in the header, fleet fields in slots; 5: holders[], fallbacks */
 #define CB_STORE_RING         256 /* transitions kept for `cbreaker events` */
 #define CB_STORE_MIN_CAPACITY 256
 #define CB_STORE_MAX_CAPACITY 65536 /* ~80 MB of slots: beyond any sane configuration */

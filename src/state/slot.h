@@ -36,6 +36,7 @@ enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
 #define CB_WINDOW_BUCKETS 20
 #define CB_DUE_ENTRIES    8   /* pending connects with a deadline, per breaker, host-wide */
 #define CB_FLEET_BY_MAX   192 /* "web-1 web-2 ...": the reporters of a fleet opening */
+#define CB_CONN_HOLDERS   32  /* processes holding a breaker's connections at once, host-wide */
 
 /* Each word is epoch << 32 | count: a bucket whose epoch is not the current
  * one is stale and is restarted by whoever records into it first. */
@@ -81,6 +82,11 @@ struct cb_slot {
 	 * 0 = free: one past its deadline is counted by whoever sees it first
 	 * (core/breaker.h, cb_breaker_due_*). */
 	_Atomic uint64_t due[CB_DUE_ENTRIES];
+	/* Who holds the `connections` counted for max_connections, as
+	 * pid << 32 | count, 0 = free: the share of a process that died is
+	 * taken back by pid (core/breaker.h, cb_breaker_conn_*). */
+	_Atomic uint64_t holders[CB_CONN_HOLDERS];
+	_Atomic uint64_t fallbacks; /* calls sent to a fallback address instead */
 
 	struct cb_window_bucket window[CB_WINDOW_BUCKETS];
 

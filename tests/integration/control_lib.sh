@@ -77,7 +77,7 @@ for b in doc["breakers"]:
     need(isinstance(b["hosts"], list) and all(isinstance(h, str) for h in b["hosts"]), "hosts")
     for k in ("calls", "successes", "failures", "slow", "rejected", "consecutive_failures",
               "window_calls", "window_failure_rate", "window_slow_rate", "open_timeout_ms",
-              "half_open_inflight", "would_reject"):
+              "half_open_inflight", "would_reject", "connections", "max_connections"):
         need(isinstance(b[k], int) and not isinstance(b[k], bool) and b[k] >= 0, k)
     need(iso(b["opened_at"]), "opened_at")
     need(iso(b["retry_at"]), "retry_at")
@@ -93,7 +93,7 @@ PY
 # check_metrics FILE - promtool accepts it and every family is there.
 check_metrics() {
 	promtool check metrics <"$1" || fail "promtool rejects the metrics: $(cat "$1")"
-	for _f in cbreaker_state cbreaker_calls_total cbreaker_transitions_total cbreaker_retry_after_seconds; do
+	for _f in cbreaker_state cbreaker_calls_total cbreaker_transitions_total cbreaker_retry_after_seconds cbreaker_connections; do
 		grep -q "^# TYPE $_f " "$1" || fail "metrics lack $_f"
 	done
 }

@@ -597,6 +597,59 @@ static void test_half_open_permit_reclaimed_when_owner_dies(void **state)
 	assert_int_equal(atomic_load(&r->slot.leases[other.lease]) >> 42, 5151);
 }
 
+/* max_connections (README "Connection limits"): a place per connection,
+ * host-wide, each process's share kept by pid. */
+static void test_connections_over_the_limit_are_refused_until_one_is_given_back(void **state)
+{
+	struct rig *r = *state;
+	r->env.pid_alive = pid_alive_stub;
+	dead_pid = 0;
+	alive_calls = 0;
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 2, &r->env), CB_CONN_TAKEN);
+	r->env.pid = 5151;
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 2, &r->env), CB_CONN_TAKEN);
+	assert_int_equal(alive_calls, 0); /* under the limit: no syscall */
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 2, &r->env), CB_CONN_FULL);
+	assert_int_equal(atomic_load(&r->slot.connections), 2);
+	cb_breaker_conn_give(&r->slot, 4242);
+	assert_int_equal(atomic_load(&r->slot.connections), 1);
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 2, &r->env), CB_CONN_TAKEN);
+	assert_int_equal(atomic_load(&r->slot.holders[0]), 0); /* 4242's share is gone */
+	assert_int_equal(atomic_load(&r->slot.holders[1]), (uint64_t)5151 << 32 | 2);
+}
+
+static void test_connections_of_a_dead_process_are_taken_back(void **state)
+{
+	struct rig *r = *state;
+	r->env.pid_alive = pid_alive_stub;
+	dead_pid = 0;
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 3, &r->env), CB_CONN_TAKEN);
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 3, &r->env), CB_CONN_TAKEN);
+	r->env.pid = 5151;
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 3, &r->env), CB_CONN_TAKEN);
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 3, &r->env), CB_CONN_FULL);
+	dead_pid = 4242;
+	/* The admission over the limit takes the dead share back first. */
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 3, &r->env), CB_CONN_TAKEN);
+	assert_int_equal(atomic_load(&r->slot.connections), 2);
+	/* A late give of the dead process finds no share: the total stays. */
+	cb_breaker_conn_give(&r->slot, 4242);
+	assert_int_equal(atomic_load(&r->slot.connections), 2);
+	assert_int_equal(cb_breaker_conn_reclaim(&r->slot, &r->env), 0);
+}
+
+static void test_connections_beyond_the_holder_table_are_let_through_uncounted(void **state)
+{
+	struct rig *r = *state;
+	for (uint32_t i = 0; i < CB_CONN_HOLDERS; i++) {
+		r->env.pid = 100 + i;
+		assert_int_equal(cb_breaker_conn_take(&r->slot, 1000, &r->env), CB_CONN_TAKEN);
+	}
+	r->env.pid = 99;
+	assert_int_equal(cb_breaker_conn_take(&r->slot, 1000, &r->env), CB_CONN_UNCOUNTED);
+	assert_int_equal(atomic_load(&r->slot.connections), CB_CONN_HOLDERS);
+}
+
 static void test_stale_generation_failure_does_not_open(void **state)
 {
 	struct rig *r = *state;
@@ -1195,6 +1248,9 @@ int main(void)
 	        T(test_half_open_permit_freed_when_lease_expires),
 	        T(test_lease_lasts_connect_timeout_when_set),
 	        T(test_half_open_permit_reclaimed_when_owner_dies),
+	        T(test_connections_over_the_limit_are_refused_until_one_is_given_back),
+	        T(test_connections_of_a_dead_process_are_taken_back),
+	        T(test_connections_beyond_the_holder_table_are_let_through_uncounted),
 	        T(test_stale_generation_failure_does_not_open),
 	        T(test_stale_probe_success_does_not_close),
 	        T(test_stale_probe_failure_does_not_reopen),
