@@ -44,6 +44,18 @@ struct cb_code_set {
 
 #define CB_PROBE_LEASES 32 /* upper bound of half_open_max_calls */
 
+/* Literal addresses with ports (`fallback`): IPv4 kept in its IPv6
+ * v4-mapped form, so one array holds both. */
+#define CB_FALLBACK_MAX 8
+struct cb_addr_list {
+	uint32_t n;
+	struct cb_addr {
+		uint8_t ip[16]; /* network order; ::ffff:a.b.c.d for IPv4 */
+		uint16_t port;  /* host order */
+		bool v4;
+	} a[CB_FALLBACK_MAX];
+};
+
 /* One breaker's keys: a field per line of keys.def, named and typed there. */
 struct cb_breaker_config {
 	char name[CB_NAME_MAX];

@@ -2,6 +2,7 @@
  * kind of value, bounds and default; for a [global] key its parser in
  * global.c and its default. Defaults go through the same parsers as the
  * file's values, so a default is checked like anything a user writes. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ enum kind {
 	K_ERRNO,     /* int */
 	K_STATUSES,  /* struct cb_http_set, codes in min..max */
 	K_CURLCODES, /* struct cb_code_set */
+	K_ADDRS,     /* struct cb_addr_list */
 	K_WORD,      /* enum or bool: the index of the word */
 };
 
@@ -91,6 +93,7 @@ bool cb_keys_breaker_is_list(int key)
 	case K_ERRNOS:
 	case K_STATUSES:
 	case K_CURLCODES:
+	case K_ADDRS:
 		return true;
 	default:
 		return false;
@@ -215,6 +218,40 @@ static int add_status(const struct key_def *d, void *set, const char *item, char
 	return 0;
 }
 
+/* `10.0.0.8:8080` or `[::1]:8080`: a literal address, so that the shim
+ * never has to resolve a name on the connect path. */
+static int add_addr(const struct key_def *d, void *set, const char *item, char *err, size_t errlen)
+{
+	(void)d;
+	struct cb_addr_list *l = set;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = item[0] == '[' ? strstr(item, "]:") : strrchr(item, ':');
+	const char *start = item[0] == '[' ? item + 1 : item;
+	uint64_t port;
+	char perr[CB_DIAG_LEN];
+	if (!colon || (size_t)(colon - start) >= sizeof(host))
+		return cb_value_fail(err, errlen,
+		                     "bad fallback \"%s\" (write ADDR:PORT, [IPV6]:PORT)", item);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - start), start);
+	struct cb_addr a = {.v4 = item[0] != '['};
+	struct in_addr v4;
+	if (a.v4 && inet_pton(AF_INET, host, &v4) == 1) {
+		a.ip[10] = a.ip[11] = 0xff;
+		memcpy(&a.ip[12], &v4, sizeof(v4));
+	} else if (a.v4 || inet_pton(AF_INET6, host, a.ip) != 1) {
+		return cb_value_fail(
+		        err, errlen,
+		        "bad fallback \"%s\": a literal IPv4 or [IPv6] address, not a name", item);
+	}
+	if (cb_value_count(colon + (a.v4 ? 1 : 2), 1, 65535, &port, perr, sizeof(perr)) < 0)
+		return cb_value_fail(err, errlen, "bad fallback \"%s\": port %s", item, perr);
+	if (l->n >= CB_FALLBACK_MAX)
+		return cb_value_fail(err, errlen, "at most %d fallback addresses", CB_FALLBACK_MAX);
+	a.port = (uint16_t)port;
+	l->a[l->n++] = a;
+	return 0;
+}
+
 int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *value, bool more,
                           char *err, size_t errlen)
 {
@@ -260,6 +297,8 @@ int cb_keys_breaker_parse(struct cb_breaker_config *b, int key, const char *valu
 		                  errlen);
 	case K_STATUSES:
 		return parse_list(d, field, value, more, "HTTP status", add_status, err, errlen);
+	case K_ADDRS:
+		return parse_list(d, field, value, more, "fallback", add_addr, err, errlen);
 	case K_ERRNO:
 		if (parse_errno(value, &e, err, errlen) < 0)
 			return -1;
@@ -368,6 +407,22 @@ static void format_set(const struct key_def *d, const void *set, char *buf, size
 		append(buf, len, used, "none");
 }
 
+/* `10.0.0.8:8080 [::1]:8080`, or `none`. */
+static void format_addrs(const struct cb_addr_list *l, char *buf, size_t len, size_t *used)
+{
+	char ip[INET6_ADDRSTRLEN];
+	for (uint32_t i = 0; i < l->n && i < CB_FALLBACK_MAX; i++) {
+		const struct cb_addr *a = &l->a[i];
+		const char *sep = i ? " " : "";
+		if (a->v4 && inet_ntop(AF_INET, &a->ip[12], ip, sizeof(ip)))
+			append(buf, len, used, "%s%s:%u", sep, ip, (unsigned)a->port);
+		else if (!a->v4 && inet_ntop(AF_INET6, a->ip, ip, sizeof(ip)))
+			append(buf, len, used, "%s[%s]:%u", sep, ip, (unsigned)a->port);
+	}
+	if (l->n == 0)
+		append(buf, len, used, "none");
+}
+
 void cb_keys_breaker_format(const struct cb_breaker_config *b, int key, char *buf, size_t len)
 {
 	const struct key_def *d = &keys[key];
@@ -407,6 +462,9 @@ void cb_keys_breaker_format(const struct cb_breaker_config *b, int key, char *bu
 	case K_STATUSES:
 	case K_CURLCODES:
 		format_set(d, field, buf, len, &used);
+		return;
+	case K_ADDRS:
+		format_addrs(field, buf, len, &used);
 		return;
 	}
 }

@@ -16,6 +16,7 @@
 #include "base/base.h"
 #include "connect/attempt.h"
 #include "connect/connect.h"
+#include "connect/fallback.h"
 #include "connect/follow.h"
 #include "connect/held.h"
 #include "connect/socktype.h"
@@ -254,7 +255,7 @@ static bool is_inet(const struct sockaddr *addr, socklen_t len)
 	                (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)));
 }
 
-enum admission { PASS, REJECT, GUARD };
+enum admission { PASS, REJECT, GUARD, FALLBACK };
 
 /* A place among b's max_connections for the connection fd begins (README
  * "Connection limits"), kept by fd until it goes; false when over the
@@ -287,7 +288,10 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		return PASS;
 	memcpy(&p->addr, addr,
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
+	bool fallback = b->cfg->fallback.n > 0;
 	if (cb_transfer_breaker == b) { /* inside a curl transfer counted for b: enforce only */
+		if (cb_transfer_to_fallback || (!cb_guard_peek(b) && fallback))
+			return FALLBACK;
 		if (!cb_guard_peek(b))
 			return REJECT;
 		if (take_place(fd, b))
@@ -301,7 +305,7 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		return GUARD;
 	cb_held_drop(fd);
 	cb_attempt_resolve(p, CB_OUTCOME_NEUTRAL); /* rejected: the held refusal counts */
-	return REJECT;
+	return fallback ? FALLBACK : REJECT;
 }
 
 /* A rejection that looks like the kernel's refusal (README "How calls
@@ -338,6 +342,31 @@ static int reject(int fd, int flags, const struct cb_breaker_rt *b)
 	return -1;
 }
 
+/* A call breaker b turned away, sent to its fallback instead (README
+ * "Fallback addresses"), unfollowed: the fallback's answer is the
+ * program's, not the service's. Rejected when no fallback suits the
+ * socket's family. */
+static ssize_t to_fallback(int fd, const struct opening *o, const struct cb_breaker_rt *b)
+{
+	union cb_sockaddr_any to;
+	socklen_t len = 0;
+	if (!cb_fallback_pick(fd, b->cfg, o->addr->sa_family, &to, &len)) {
+		cb_guard_fallback_missed(b);
+		return reject(fd, o->flags, b);
+	}
+	struct opening f = *o;
+	struct msghdr msg;
+	f.addr = &to.sa;
+	f.len = len;
+	if (o->how == OPEN_SENDMSG) {
+		msg = *o->msg;
+		msg.msg_name = &to;
+		msg.msg_namelen = len;
+		f.msg = &msg;
+	}
+	return real_opening(fd, &f);
+}
+
 /* A destination with breaker b. Kept out of line so that the unmatched
  * path stays short. */
 static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct opening *o,
@@ -354,6 +383,8 @@ static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct 
 	}
 	case REJECT:
 		return reject(fd, o->flags, b);
+	case FALLBACK:
+		return to_fallback(fd, o, b);
 	case GUARD:
 	default:
 		return guarded(fd, o, &p);

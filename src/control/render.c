@@ -299,8 +299,8 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	json_mono_time(b, p, s->state == CB_OPEN ? s->retry_at_ms : 0);
 	cb_buf_printf(b, ",\"open_timeout_ms\":%llu,\"half_open_inflight\":%u",
 	              (unsigned long long)s->open_timeout_ms, s->half_open_inflight);
-	cb_buf_printf(b, ",\"connections\":%u,\"max_connections\":%u", s->connections,
-	              rb->cfg->max_connections);
+	cb_buf_printf(b, ",\"connections\":%u,\"max_connections\":%u,\"fallback\":%llu",
+	              s->connections, rb->cfg->max_connections, (unsigned long long)s->fallbacks);
 	json_key(b, "transitions");
 	for (int st = 0; st < CB_STATE_COUNT; st++)
 		cb_buf_printf(b, "%s\"%s\":%llu", st ? "," : "{", cb_state_name((enum cb_state)st),
@@ -619,11 +619,13 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 			                    : "0");
 
 	prom_family(b, "cbreaker_calls_total", "counter", "Calls through the breaker by outcome.");
-	static const char *const outcomes[] = {"success", "failure", "slow", "rejected"};
+	static const char *const outcomes[] = {"success", "failure", "slow", "rejected",
+	                                       "fallback"};
 	for (size_t i = 0; i < p->n; i++) {
 		const struct cb_snapshot *s = &p->breakers[i].snap;
-		const uint64_t counts[] = {s->successes, s->failures, s->slow, s->rejected};
-		for (int o = 0; o < 4; o++) {
+		const uint64_t counts[] = {s->successes, s->failures, s->slow, s->rejected,
+		                           s->fallbacks};
+		for (int o = 0; o < 5; o++) {
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)counts[o]);
 			prom_sample(b, "cbreaker_calls_total", p->breakers[i].cfg->name, "outcome",
 			            outcomes[o], num);

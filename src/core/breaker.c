@@ -572,7 +572,9 @@ static bool reject(struct cb_slot *s, const struct cb_breaker_config *c, struct 
 		atomic_fetch_add_explicit(&s->would_reject, 1, RELAXED);
 		return true;
 	}
-	atomic_fetch_add_explicit(&s->rejected, 1, RELAXED);
+	/* With a fallback the caller sends the call there instead (README
+	 * "Fallback addresses"): an outcome of its own, not a rejection. */
+	atomic_fetch_add_explicit(c->fallback.n ? &s->fallbacks : &s->rejected, 1, RELAXED);
 	return false;
 }
 
@@ -720,6 +722,7 @@ void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
 	atomic_store_explicit(&s->slow, 0, RELAXED);
 	atomic_store_explicit(&s->rejected, 0, RELAXED);
 	atomic_store_explicit(&s->would_reject, 0, RELAXED);
+	atomic_store_explicit(&s->fallbacks, 0, RELAXED);
 	/* Repairs a seqlock left odd by a writer that died mid-write. */
 	atomic_store_explicit(&s->last_seq, 0, memory_order_release);
 	atomic_fetch_add_explicit(&s->transitions[CB_CLOSED], 1, RELAXED);

@@ -58,7 +58,9 @@ struct cb_failure {
 
 /* May this call go ahead? Fills `t` (always) and `tr` (when this caller
  * moved open -> half_open). In observe mode it always returns true and sets
- * t->would_reject instead. Takes a probe permit in half_open. */
+ * t->would_reject instead. Takes a probe permit in half_open. A breaker
+ * with a fallback counts a call it turns away as `fallbacks`, not
+ * `rejected`: the caller sends it to the fallback. */
 bool cb_breaker_decide(struct cb_slot *s, const struct cb_breaker_config *c,
                        const struct cb_env *env, struct cb_ticket *t, struct cb_transition *tr);
 

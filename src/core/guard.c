@@ -184,6 +184,17 @@ void cb_guard_conn_reclaim(const struct cb_breaker_rt *b)
 	cb_breaker_conn_reclaim(b->slot, &env);
 }
 
+void cb_guard_fallback_missed(const struct cb_breaker_rt *b)
+{
+	/* Never below 0: a reset may have cleared the count meanwhile. */
+	uint64_t n = atomic_load_explicit(&b->slot->fallbacks, memory_order_relaxed);
+	while (n &&
+	       !atomic_compare_exchange_weak_explicit(&b->slot->fallbacks, &n, n - 1,
+	                                              memory_order_relaxed, memory_order_relaxed))
+		;
+	atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+}
+
 int cb_operator_action_from_name(const char *verb)
 {
 	if (strcmp(verb, "reset") == 0)

@@ -47,6 +47,10 @@ enum cb_place cb_guard_conn_take(const struct cb_breaker_rt *b);
 void cb_guard_conn_give(const struct cb_breaker_rt *b);
 void cb_guard_conn_reclaim(const struct cb_breaker_rt *b);
 
+/* A call b counted as sent to its fallback found none its socket can
+ * reach: it is rejected, and counted so. */
+void cb_guard_fallback_missed(const struct cb_breaker_rt *b);
+
 /* Operator actions: reset, force-open, disable. */
 enum cb_operator_action { CB_ACTION_RESET, CB_ACTION_FORCE_OPEN, CB_ACTION_DISABLE };
 int cb_operator_action_from_name(const char *verb); /* "reset", ...; -1 when unknown */

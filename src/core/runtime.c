@@ -25,6 +25,7 @@
 
 __thread const struct cb_breaker_rt *cb_transfer_breaker __attribute__((tls_model("initial-exec")));
 __thread bool cb_transfer_over_limit __attribute__((tls_model("initial-exec")));
+__thread bool cb_transfer_to_fallback __attribute__((tls_model("initial-exec")));
 
 enum init_state { INIT_NOT_TRIED, INIT_RUNNING, INIT_DONE };
 

@@ -60,6 +60,9 @@ extern __thread const struct cb_breaker_rt *cb_transfer_breaker
  * max_connections: the transfer's failure is then that rejection, not
  * the service's (README "Connection limits"). */
 extern __thread bool cb_transfer_over_limit __attribute__((tls_model("initial-exec")));
+/* Set for a transfer its breaker turned away to the breaker's fallback:
+ * every connection it makes goes there (README "Fallback addresses"). */
+extern __thread bool cb_transfer_to_fallback __attribute__((tls_model("initial-exec")));
 
 /* Periodic work other modules need (the control server): each hook runs
  * at most once a second, from an intercepted call, never in a vfork child,

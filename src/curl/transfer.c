@@ -281,20 +281,27 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 		return api->perform(h);
 
 	struct cb_guard g;
-	if (!cb_guard_begin(b, &g)) {
+	/* Turned away with a fallback: let through, for its connections to
+	 * go there (README "Fallback addresses"); counted as fallback. */
+	bool fallback = !cb_guard_begin(b, &g);
+	if (fallback && b->cfg->fallback.n == 0) {
 		if (t.errbuf)
 			cb_curl_reject_message(t.errbuf, CURL_ERROR_SIZE, b->cfg->name, b->slot,
 			                       cb_now_ms());
 		return CURLE_COULDNT_CONNECT;
 	}
 	const struct cb_breaker_rt *outer = cb_transfer_breaker;
-	bool outer_limited = cb_transfer_over_limit;
+	bool outer_limited = cb_transfer_over_limit, outer_fallback = cb_transfer_to_fallback;
 	cb_transfer_breaker = b;
 	cb_transfer_over_limit = false;
+	cb_transfer_to_fallback = fallback;
 	CURLcode code = api->perform(h);
 	bool limited = cb_transfer_over_limit;
 	cb_transfer_breaker = outer;
 	cb_transfer_over_limit = outer_limited;
+	cb_transfer_to_fallback = outer_fallback;
+	if (fallback) /* the fallback's answer says nothing of the service */
+		return code;
 	CB_KEEP_ERRNO;
 	if (limited && code != CURLE_OK) /* counted as rejected at connect() */
 		cb_guard_end_uncounted(&g);

@@ -77,7 +77,7 @@ for b in doc["breakers"]:
     need(isinstance(b["hosts"], list) and all(isinstance(h, str) for h in b["hosts"]), "hosts")
     for k in ("calls", "successes", "failures", "slow", "rejected", "consecutive_failures",
               "window_calls", "window_failure_rate", "window_slow_rate", "open_timeout_ms",
-              "half_open_inflight", "would_reject", "connections", "max_connections"):
+              "half_open_inflight", "would_reject", "connections", "max_connections", "fallback"):
         need(isinstance(b[k], int) and not isinstance(b[k], bool) and b[k] >= 0, k)
     need(iso(b["opened_at"]), "opened_at")
     need(iso(b["retry_at"]), "retry_at")

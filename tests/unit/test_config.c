@@ -445,6 +445,7 @@ static void test_every_breaker_key_takes_a_custom_value(void **state)
 	                             "scope = endpoint\n"
 	                             "retry_after = ignore\n"
 	                             "max_connections = 100\n"
+	                             "fallback = 127.0.0.2:8080, [::1]:9090\n"
 	                             "mode = observe\n");
 	const struct cb_breaker_config *b = breaker(cfg, "api");
 
@@ -476,6 +477,13 @@ static void test_every_breaker_key_takes_a_custom_value(void **state)
 	assert_int_equal(b->scope, CB_SCOPE_ENDPOINT);
 	assert_false(b->retry_after_honor);
 	assert_int_equal(b->max_connections, 100);
+	assert_int_equal(b->fallback.n, 2);
+	assert_true(b->fallback.a[0].v4);
+	assert_int_equal(b->fallback.a[0].port, 8080);
+	assert_memory_equal(b->fallback.a[0].ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff\x7f\0\0\x02", 16);
+	assert_false(b->fallback.a[1].v4);
+	assert_int_equal(b->fallback.a[1].port, 9090);
+	assert_int_equal(b->fallback.a[1].ip[15], 1);
 	assert_int_equal(b->mode, CB_MODE_OBSERVE);
 	cb_config_free(cfg);
 }
@@ -774,6 +782,11 @@ static void test_errno_and_curlcode_names_are_checked(void **state)
 	expect_key_error("reject_errno = ECONNREFUSED ETIMEDOUT", "unknown errno name");
 	expect_key_error("curl_failure_codes = CURLE_NOPE", "unknown CURLcode name \"CURLE_NOPE\"");
 	expect_key_error("curl_failure_codes = CURLE_OK", "CURLE_OK is success");
+	expect_key_error("fallback = standby.example:80", "not a name");
+	expect_key_error("fallback = 127.0.0.1", "write ADDR:PORT");
+	expect_key_error("fallback = 127.0.0.1:0", "port");
+	expect_key_error("fallback = ::1:80", "not a name");
+	expect_key_error("fallback = [127.0.0.1]:80", "not a name");
 }
 
 static void test_enum_words_are_exact_lowercase(void **state)

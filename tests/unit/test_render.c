@@ -123,7 +123,7 @@ static void test_status_json_has_every_field_of_an_open_breaker(void **state)
 	        "\"window_calls\":7,\"window_failure_rate\":71,\"window_slow_rate\":0,"
 	        "\"opened_at\":\"2026-01-31T11:59:42.250Z\",\"retry_at\":\"2026-01-31T12:00:12."
 	        "250Z\","
-	        "\"open_timeout_ms\":30000,\"half_open_inflight\":0,\"connections\":0,\"max_connections\":0,\"transitions\":{\"closed\":0,"
+	        "\"open_timeout_ms\":30000,\"half_open_inflight\":0,\"connections\":0,\"max_connections\":0,\"fallback\":0,\"transitions\":{\"closed\":0,"
 	        "\"open\":1,\"half_open\":0,\"forced_open\":0,\"disabled\":0},\"would_reject\":4,"
 	        "\"last_failure\":{\"time\":\"2026-01-31T11:59:42.250Z\",\"error\":"
 	        "\"ECONNREFUSED\","
