@@ -360,12 +360,18 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 		        c->state);
 		other_users_hint(c);
 	}
-	size_t n = c->cfg->n_breakers;
-	v->rb = calloc(n ? n : 1, sizeof(*v->rb));
+	size_t n = c->cfg->n_breakers, most = c->cfg->global.discover;
+	/* The breakers discovery made (README "Discovery") follow, their
+	 * configurations in the same block. */
+	v->rb = calloc(
+	        1, (n + most + 1) * sizeof(*v->rb) +
+	                   most * (sizeof(struct cb_breaker_config) + sizeof(struct cb_slot *)));
 	if (!v->rb) {
 		cb_client_view_close(v);
 		return cb_client_fail(c, "out of memory");
 	}
+	struct cb_breaker_config *dcfg = (struct cb_breaker_config *)(v->rb + n + most + 1);
+	const struct cb_slot **dslot = (const struct cb_slot **)(dcfg + most);
 	v->page.mono_now_ms = cb_now_ms();
 	v->page.wall_now_ms = cb_wall_ms();
 	for (size_t i = 0; i < n; i++) {
@@ -377,6 +383,12 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 			v->rb[i].damaged =
 			        cb_store_path_damage(v->st, bc->name, v->page.mono_now_ms);
 	}
+	size_t found = cb_discovery_list(c->cfg, v->st, dcfg, dslot, most);
+	for (size_t i = 0; i < found; i++) {
+		cb_render_collect(&v->rb[n + i], &dcfg[i], dslot[i], v->page.mono_now_ms);
+		v->rb[n + i].discovered = true;
+	}
+	n += found;
 	v->page.config_path = c->cfg->path;
 	v->page.state_path = c->state;
 	v->page.pid = 0;

@@ -610,6 +610,21 @@ static void check_open_timeouts(struct loader *l, const struct cb_breaker_config
 	report(l, line, "[%s] open_timeout_max (%s) is below open_timeout (%s)", b->name, max, min);
 }
 
+/* What breakers made by discovery (README "Discovery") run with: the
+ * built-in defaults and [defaults], in observe mode whatever is written. */
+static void settle_discovered(struct loader *l)
+{
+	struct cb_breaker_config *d = &l->cfg->discovered;
+	*d = l->builtin;
+	for (int k = 0; k < CB_KEY_COUNT; k++)
+		if (l->dseen.line[k])
+			cb_keys_breaker_inherit(d, &l->defaults, k);
+	if (!l->dseen.line[CB_KEY_OPEN_TIMEOUT_MAX])
+		d->open_timeout_max_ms = d->open_timeout_ms;
+	d->mode = CB_MODE_OBSERVE;
+	d->hosts = NULL;
+}
+
 static void finish(struct loader *l)
 {
 	struct cb_config *cfg = l->cfg;
@@ -629,6 +644,7 @@ static void finish(struct loader *l)
 		inherit_defaults(l, i);
 		check_open_timeouts(l, b, seen);
 	}
+	settle_discovered(l);
 }
 
 /* The line a kept message is about (0 for the whole file). */

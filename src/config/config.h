@@ -114,6 +114,9 @@ struct cb_config {
 	size_t n_breakers;
 	struct cb_breaker_config *breakers; /* in file order; index = breaker id */
 	struct cb_matcher *matcher;         /* every breaker's `hosts`, ids as above */
+	/* What a breaker discovery makes runs with (README "Discovery"):
+	 * the [defaults], observe mode; no name, no hosts. */
+	struct cb_breaker_config discovered;
 };
 
 /* Errors found while loading, each "file:line: message". */

@@ -31,13 +31,18 @@ static uint16_t port_of(const struct sockaddr *addr)
 }
 
 /* A destination some resolver call may have named: out of line, for the
- * name buffer's sake. */
+ * name buffer's sake. With discovery on, one no breaker covers gets a
+ * discovered one, while there is room (README "Discovery"). */
 static __attribute__((noinline)) const struct cb_breaker_rt *
 lookup_named(const struct cb_runtime *rt, const struct sockaddr *addr)
 {
 	char name[CB_HOST_MAX];
 	bool named = cb_resolved_find(addr, name, sizeof(name));
-	return cb_runtime_lookup(rt, named ? name : NULL, addr, port_of(addr));
+	const struct cb_breaker_rt *b =
+	        cb_runtime_lookup(rt, named ? name : NULL, addr, port_of(addr));
+	return b || !rt->discovery
+	               ? b
+	               : cb_discovery_lookup(rt, named ? name : NULL, addr, port_of(addr));
 }
 
 /* A socket recorded at creation is known without a system call; any other
@@ -411,8 +416,9 @@ static const struct cb_breaker_rt *lookup(const struct sockaddr *addr)
 	const struct cb_runtime *rt = cb_runtime_get();
 	const struct cb_breaker_rt *b = NULL;
 	if (rt)
-		b = cb_resolved_any() ? lookup_named(rt, addr)
-		                      : cb_runtime_lookup(rt, NULL, addr, port_of(addr));
+		b = cb_resolved_any() || rt->discovery
+		            ? lookup_named(rt, addr)
+		            : cb_runtime_lookup(rt, NULL, addr, port_of(addr));
 	cb_busy = 0;
 	return b;
 }

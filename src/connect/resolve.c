@@ -1,7 +1,8 @@
 /* resolve.c - the resolver calls (getaddrinfo, gethostbyname*): the
  * program's answers teach the resolved-names table (match/resolved.h)
  * which names an address stands for, so that name patterns match at
- * connect(). Only names some pattern cares about are remembered. Results,
+ * connect(). Only names some pattern cares about are remembered (any, with
+ * discovery on). Results,
  * errno and h_errno are left as the real call left them. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,13 +22,13 @@ static bool is_literal(const char *node)
 	return inet_pton(AF_INET, node, buf) == 1 || inet_pton(AF_INET6, node, buf) == 1;
 }
 
-/* Is `name` worth remembering? */
+/* Is `name` worth remembering? Any is, to name what discovery finds. */
 static bool relevant(const char *name)
 {
 	if (!name || is_literal(name))
 		return false;
 	const struct cb_runtime *rt = cb_runtime_get();
-	return rt && cb_matcher_name_relevant(rt->cfg->matcher, name);
+	return rt && (rt->discovery || cb_matcher_name_relevant(rt->cfg->matcher, name));
 }
 
 static void learn_addrinfo(const char *node, const struct addrinfo *hints,

@@ -283,6 +283,8 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	}
 	json_key(b, "mode");
 	cb_render_json_string(b, rb->cfg->mode == CB_MODE_OBSERVE ? "observe" : "enforce");
+	if (rb->discovered)
+		cb_buf_puts(b, ",\"discovered\":true");
 	json_key(b, "hosts");
 	json_hosts(b, rb->cfg->hosts);
 	cb_buf_printf(b,

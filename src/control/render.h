@@ -34,6 +34,7 @@ struct cb_render_breaker {
 	/* The slot failed cb_slot_check (why), shown as state "damaged" with
 	 * every count 0; NULL when it can be trusted. */
 	const char *damaged;
+	bool discovered; /* made by discovery (README "Discovery"), not configured */
 };
 
 /* The fleet agent's link and counters as the state file's header holds

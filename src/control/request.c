@@ -34,12 +34,19 @@ static int split(const char *line, char *buf, size_t buflen, char *words[MAX_WOR
 	return n;
 }
 
-/* Snapshots of every breaker of rt; NULL when memory runs out. */
+/* Snapshots of every breaker of rt, then of those discovery made (README
+ * "Discovery"), whose configurations live in the same block; NULL when
+ * memory runs out. */
 static struct cb_render_breaker *collect(const struct cb_runtime *rt, struct cb_render_page *p)
 {
-	struct cb_render_breaker *rb = calloc(rt->n ? rt->n : 1, sizeof(*rb));
+	size_t most = rt->cfg->global.discover;
+	struct cb_render_breaker *rb = calloc(
+	        1, (rt->n + most + 1) * sizeof(*rb) +
+	                   most * (sizeof(struct cb_breaker_config) + sizeof(struct cb_slot *)));
 	if (!rb)
 		return NULL;
+	struct cb_breaker_config *dcfg = (struct cb_breaker_config *)(rb + rt->n + most + 1);
+	const struct cb_slot **dslot = (const struct cb_slot **)(dcfg + most);
 	memset(p, 0, sizeof(*p));
 	p->mono_now_ms = cb_now_ms();
 	p->wall_now_ms = cb_wall_ms();
@@ -50,10 +57,15 @@ static struct cb_render_breaker *collect(const struct cb_runtime *rt, struct cb_
 		if (b->damaged)
 			rb[i].damaged = b->damaged;
 	}
+	size_t found = cb_discovery_list(rt->cfg, rt->store, dcfg, dslot, most);
+	for (size_t i = 0; i < found; i++) {
+		cb_render_collect(&rb[rt->n + i], &dcfg[i], dslot[i], p->mono_now_ms);
+		rb[rt->n + i].discovered = true;
+	}
 	p->config_path = rt->cfg->path;
 	p->state_path = cb_store_path(rt->store);
 	p->pid = (int)getpid();
-	p->n = rt->n;
+	p->n = rt->n + found;
 	p->breakers = rb;
 	return rb;
 }
@@ -83,14 +95,15 @@ static void show(const struct cb_runtime *rt, char **w, int n, struct cb_buf *ou
 		cb_render_error_json(out, "too many arguments");
 		return;
 	}
-	if (only && !find(rt, only)) {
-		unknown_breaker(out, only);
-		return;
-	}
 	struct cb_render_page p;
 	struct cb_render_breaker *rb = collect(rt, &p);
 	if (!rb) {
 		cb_render_error_json(out, "out of memory");
+		return;
+	}
+	if (only && !cb_render_find(&p, only)) {
+		unknown_breaker(out, only);
+		free(rb);
 		return;
 	}
 	struct cb_render_fleet fleet;

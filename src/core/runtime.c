@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/discover.h"
 #include "core/log.h"
 #include "match/match.h"
 
@@ -205,7 +206,9 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 			cb_log(CB_LOG_WARN, "%s", warn);
 	}
 	rt->breakers = calloc(rt->n ? rt->n : 1, sizeof(*rt->breakers));
-	if (!rt->store || !rt->breakers)
+	if (cfg->global.discover)
+		rt->discovery = cb_discovery_new(cfg->global.discover);
+	if (!rt->store || !rt->breakers || (cfg->global.discover && !rt->discovery))
 		goto fail;
 	for (uint32_t i = 0; i < rt->n; i++) {
 		struct cb_breaker_rt *b = &rt->breakers[i];

@@ -16,6 +16,7 @@
 #include "state/state.h"
 
 struct cb_runtime;
+struct cb_discovery;
 
 struct cb_breaker_rt {
 	const struct cb_runtime *rt;
@@ -33,6 +34,7 @@ struct cb_runtime {
 	uint32_t n;                     /* = cfg->n_breakers */
 	struct cb_breaker_rt *breakers; /* index = breaker id in cfg */
 	uint64_t generation;            /* 1 for the first load, +1 per reload */
+	struct cb_discovery *discovery; /* `discover = N` (core/discover.h), NULL when off */
 };
 
 /* The runtime in force, or NULL: pass everything through (no configuration,

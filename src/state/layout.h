@@ -45,7 +45,7 @@ struct cb_store_header {
 	uint64_t ring_offset;
 	uint64_t slots_offset;
 	uint32_t creator_uid;
-	uint32_t reserved;
+	_Atomic uint32_t discovered; /* slots made by discovery (README "Discovery") */
 	int64_t created_wall_ms;
 	/* The next event's seq minus one: push takes seq = fetch_add + 1. */
 	_Atomic uint64_t last_seq;

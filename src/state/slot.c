@@ -62,8 +62,8 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 	const uint64_t counters[] = {
 	        LOAD(s->calls),          LOAD(s->successes),      LOAD(s->failures),
 	        LOAD(s->slow),           LOAD(s->rejected),       LOAD(s->would_reject),
-	        LOAD(s->transitions[0]), LOAD(s->transitions[1]), LOAD(s->transitions[2]),
-	        LOAD(s->transitions[3]), LOAD(s->transitions[4])};
+	        LOAD(s->fallbacks),      LOAD(s->transitions[0]), LOAD(s->transitions[1]),
+	        LOAD(s->transitions[2]), LOAD(s->transitions[3]), LOAD(s->transitions[4])};
 	_Static_assert(CB_STATE_COUNT == 5, "one transitions counter per state above");
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		if (counters[i] >= COUNTER_MAX)
@@ -96,6 +96,15 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 	}
 	if (!text_ok(s->fleet_by, sizeof(s->fleet_by), true, true))
 		return "fleet reporters not printable or not terminated";
+	/* The total is never above its holders' shares (README "Connection
+	 * limits"): more would reject connections nobody holds. */
+	uint64_t shares = 0;
+	for (int i = 0; i < CB_CONN_HOLDERS; i++)
+		shares += (uint32_t)LOAD(s->holders[i]);
+	if (LOAD(s->connections) > shares)
+		return "connections above their holders' shares";
+	if (LOAD(s->flags) & ~CB_SLOT_DISCOVERED)
+		return "flags out of range";
 	return NULL;
 }
 

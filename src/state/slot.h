@@ -60,7 +60,7 @@ struct cb_slot {
 	_Atomic uint32_t consecutive_failures;
 	_Atomic uint32_t half_open_successes;
 	_Atomic uint32_t connections; /* open connections, for max_connections */
-	uint32_t reserved;
+	_Atomic uint32_t flags;       /* CB_SLOT_DISCOVERED */
 
 	_Atomic uint64_t calls;     /* calls let through (all outcomes) */
 	_Atomic uint64_t successes; /* fast successes */
@@ -98,6 +98,10 @@ struct cb_slot {
 	_Atomic uint64_t fleet_generation;
 	char fleet_by[CB_FLEET_BY_MAX];
 };
+
+/* flags: a breaker discovery made (README "Discovery"), not one the
+ * configuration names. */
+#define CB_SLOT_DISCOVERED 1u
 
 /* The state word: generation << 8 | enum cb_state. */
 #define CB_SLOT_STATE_BITS 8

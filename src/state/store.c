@@ -220,6 +220,26 @@ const char *cb_store_path_damage(struct cb_store *st, const char *name, int64_t 
 	return NULL;
 }
 
+/* A place among the `max` discovered slots is taken before the slot is
+ * made and given back when the name was there already (found, or made by
+ * another process meanwhile), so the count never passes max. */
+struct cb_slot *cb_store_discover(struct cb_store *st, const char *name, uint32_t max)
+{
+	struct cb_slot *s = cb_store_find(st, name, false);
+	if (s || !st->writable)
+		return s;
+	if (atomic_fetch_add(&st->hdr->discovered, 1) >= max) {
+		atomic_fetch_sub(&st->hdr->discovered, 1);
+		return NULL;
+	}
+	s = cb_store_find(st, name, true);
+	if (s && atomic_fetch_or(&s->flags, CB_SLOT_DISCOVERED) & CB_SLOT_DISCOVERED)
+		atomic_fetch_sub(&st->hdr->discovered, 1); /* made by another process */
+	else if (!s)
+		atomic_fetch_sub(&st->hdr->discovered, 1);
+	return s;
+}
+
 uint32_t cb_store_capacity(const struct cb_store *st)
 {
 	return st->capacity;

@@ -81,6 +81,12 @@ struct cb_slot *cb_store_find(struct cb_store *st, const char *name, bool create
  * slot, written over, may be that one. NULL when the path is sound. */
 const char *cb_store_path_damage(struct cb_store *st, const char *name, int64_t now_ms);
 
+/* The slot of a breaker discovery made (README "Discovery"), by name:
+ * found, or created (flagged CB_SLOT_DISCOVERED) while fewer than `max`
+ * exist in the store. NULL when absent and no more may be made (or the
+ * store is full or read-only). Lock-free, allocates nothing. */
+struct cb_slot *cb_store_discover(struct cb_store *st, const char *name, uint32_t max);
+
 /* Iteration over the slots in use (for the tool): index < capacity. */
 uint32_t cb_store_capacity(const struct cb_store *st);
 struct cb_slot *cb_store_slot_at(struct cb_store *st, uint32_t index); /* NULL when unused */
