@@ -31,18 +31,24 @@ static uint16_t port_of(const struct sockaddr *addr)
 }
 
 /* A destination some resolver call may have named: out of line, for the
- * name buffer's sake. With discovery on, one no breaker covers gets a
- * discovered one, while there is room (README "Discovery"). */
+ * name buffer's sake. */
 static __attribute__((noinline)) const struct cb_breaker_rt *
 lookup_named(const struct cb_runtime *rt, const struct sockaddr *addr)
 {
 	char name[CB_HOST_MAX];
 	bool named = cb_resolved_find(addr, name, sizeof(name));
-	const struct cb_breaker_rt *b =
-	        cb_runtime_lookup(rt, named ? name : NULL, addr, port_of(addr));
-	return b || !rt->discovery
-	               ? b
-	               : cb_discovery_lookup(rt, named ? name : NULL, addr, port_of(addr));
+	return cb_runtime_lookup(rt, named ? name : NULL, addr, port_of(addr));
+}
+
+/* A destination no breaker covers, with discovery on (README
+ * "Discovery"): its discovered breaker, or NULL beyond N. */
+static const struct cb_breaker_rt *discovered(const struct cb_runtime *rt,
+                                              const struct sockaddr *addr)
+{
+	CB_INSIDE(inside);
+	char name[CB_HOST_MAX];
+	bool named = cb_resolved_find(addr, name, sizeof(name));
+	return cb_discovery_lookup(rt, named ? name : NULL, addr, port_of(addr));
 }
 
 /* A socket recorded at creation is known without a system call; any other
@@ -293,15 +299,14 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		return PASS;
 	memcpy(&p->addr, addr,
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
-	bool fallback = b->cfg->fallback.n > 0;
 	if (cb_transfer_breaker == b) { /* inside a curl transfer counted for b: enforce only */
-		if (cb_transfer_to_fallback || (!cb_guard_peek(b) && fallback))
+		if (cb_transfer_flags & CB_TRANSFER_TO_FALLBACK)
 			return FALLBACK;
 		if (!cb_guard_peek(b))
-			return REJECT;
+			return b->cfg->fallback.n ? FALLBACK : REJECT;
 		if (take_place(fd, b))
 			return PASS;
-		cb_transfer_over_limit = true;
+		cb_transfer_flags |= CB_TRANSFER_OVER_LIMIT;
 		return REJECT;
 	}
 	if (!take_place(fd, b))
@@ -310,7 +315,7 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		return GUARD;
 	cb_held_drop(fd);
 	cb_attempt_resolve(p, CB_OUTCOME_NEUTRAL); /* rejected: the held refusal counts */
-	return fallback ? FALLBACK : REJECT;
+	return b->cfg->fallback.n ? FALLBACK : REJECT;
 }
 
 /* A rejection that looks like the kernel's refusal (README "How calls
@@ -377,13 +382,17 @@ static ssize_t to_fallback(int fd, const struct opening *o, const struct cb_brea
 static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct opening *o,
                                                            const struct cb_breaker_rt *b)
 {
+	if (!b->cfg && !(b = discovered(b->rt, o->addr)))
+		return real_opening(fd, o);
 	struct cb_pending p;
 	memset(&p, 0, sizeof(p));
 	switch (admit(fd, o->addr, b, &p)) {
 	case PASS: {
 		ssize_t r = real_opening(fd, o);
-		CB_KEEP_ERRNO;
-		failed_now(fd, r, errno);
+		if (r < 0) {
+			CB_KEEP_ERRNO;
+			failed_now(fd, r, errno);
+		}
 		return r;
 	}
 	case REJECT:
@@ -416,9 +425,8 @@ static const struct cb_breaker_rt *lookup(const struct sockaddr *addr)
 	const struct cb_runtime *rt = cb_runtime_get();
 	const struct cb_breaker_rt *b = NULL;
 	if (rt)
-		b = cb_resolved_any() || rt->discovery
-		            ? lookup_named(rt, addr)
-		            : cb_runtime_lookup(rt, NULL, addr, port_of(addr));
+		b = cb_resolved_any() ? lookup_named(rt, addr)
+		                      : cb_runtime_lookup(rt, NULL, addr, port_of(addr));
 	cb_busy = 0;
 	return b;
 }

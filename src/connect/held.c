@@ -26,6 +26,7 @@ struct chunk {
 	struct record records[CHUNK];
 };
 
+_Atomic bool cb_held_used;
 static _Atomic(struct chunk *) chunks[CHUNKS];
 static _Atomic unsigned int chunks_used; /* highest chunk index mapped, + 1 */
 
@@ -84,6 +85,7 @@ bool cb_held_has(int fd)
 
 void cb_held_put(int fd, const struct cb_breaker_rt *b)
 {
+	atomic_store_explicit(&cb_held_used, true, memory_order_relaxed);
 	struct chunk *c = fd >= 0 ? chunk_map((unsigned int)fd) : NULL;
 	for (unsigned int i = (unsigned int)fd; c && i < (unsigned int)fd + PROBE; i++) {
 		struct chunk *rc = chunk_map(i);
@@ -100,7 +102,7 @@ void cb_held_put(int fd, const struct cb_breaker_rt *b)
 	cb_guard_conn_give(b);
 }
 
-void cb_held_drop(int fd)
+void cb_held_drop_taken(int fd)
 {
 	struct chunk *c = fd >= 0 ? chunk_of((unsigned int)fd) : NULL;
 	if (!c || atomic_load_explicit(&c->fd_record[fd % CHUNK], memory_order_relaxed) == 0 ||
@@ -123,7 +125,7 @@ void cb_held_drop_range(unsigned int first, unsigned int last)
 			fd = (fd / CHUNK + 1) * CHUNK - 1; /* the next chunk's first, after fd++ */
 			continue;
 		}
-		cb_held_drop((int)fd);
+		cb_held_drop_taken((int)fd);
 	}
 }
 

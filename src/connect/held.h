@@ -14,6 +14,7 @@
 #ifndef CB_HELD_H
 #define CB_HELD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "core/core.h"
@@ -25,9 +26,18 @@ bool cb_held_has(int fd);
  * (no record left), the place is given back at once. */
 void cb_held_put(int fd, const struct cb_breaker_rt *b);
 
+/* Set once this process first took a place: until then every close
+ * costs one load here. */
+extern _Atomic bool cb_held_used;
+
 /* fd no longer names its connection: the last descriptor gives the
  * place back. */
-void cb_held_drop(int fd);
+void cb_held_drop_taken(int fd);
+static inline void cb_held_drop(int fd)
+{
+	if (atomic_load_explicit(&cb_held_used, memory_order_relaxed))
+		cb_held_drop_taken(fd);
+}
 void cb_held_drop_range(unsigned int first, unsigned int last);
 
 /* newfd names oldfd's connection too (dup, dup2, dup3). */

@@ -25,8 +25,7 @@
 #include "match/match.h"
 
 __thread const struct cb_breaker_rt *cb_transfer_breaker __attribute__((tls_model("initial-exec")));
-__thread bool cb_transfer_over_limit __attribute__((tls_model("initial-exec")));
-__thread bool cb_transfer_to_fallback __attribute__((tls_model("initial-exec")));
+__thread uint8_t cb_transfer_flags __attribute__((tls_model("initial-exec")));
 
 enum init_state { INIT_NOT_TRIED, INIT_RUNNING, INIT_DONE };
 
@@ -206,8 +205,11 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 			cb_log(CB_LOG_WARN, "%s", warn);
 	}
 	rt->breakers = calloc(rt->n ? rt->n : 1, sizeof(*rt->breakers));
-	if (cfg->global.discover)
+	if (cfg->global.discover) {
 		rt->discovery = cb_discovery_new(cfg->global.discover);
+		rt->discover_rt.rt = rt;
+		rt->miss = &rt->discover_rt;
+	}
 	if (!rt->store || !rt->breakers || (cfg->global.discover && !rt->discovery))
 		goto fail;
 	for (uint32_t i = 0; i < rt->n; i++) {
@@ -467,5 +469,5 @@ const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const
                                               const struct sockaddr *addr, uint16_t port)
 {
 	int id = cb_matcher_lookup(rt->cfg->matcher, name, addr, port);
-	return id < 0 || (uint32_t)id >= rt->n ? NULL : &rt->breakers[id];
+	return id < 0 || (uint32_t)id >= rt->n ? rt->miss : &rt->breakers[id];
 }

@@ -35,6 +35,12 @@ struct cb_runtime {
 	struct cb_breaker_rt *breakers; /* index = breaker id in cfg */
 	uint64_t generation;            /* 1 for the first load, +1 per reload */
 	struct cb_discovery *discovery; /* `discover = N` (core/discover.h), NULL when off */
+	/* What a look-up that finds no breaker returns: NULL, or with
+	 * discovery on &discover_rt, which has no configuration and stands
+	 * for "ask cb_discovery_lookup" (so that a configuration without
+	 * discovery pays nothing for it on the unmatched path). */
+	const struct cb_breaker_rt *miss;
+	struct cb_breaker_rt discover_rt;
 };
 
 /* The runtime in force, or NULL: pass everything through (no configuration,
@@ -50,7 +56,8 @@ const struct cb_runtime *cb_runtime_get(void);
  * first intercepted call (cb_runtime_get). */
 void cb_runtime_init_early(void);
 
-/* The breaker for a destination (see cb_matcher_lookup), or NULL. */
+/* The breaker for a destination (see cb_matcher_lookup), or rt->miss:
+ * NULL, or (discovery on) a breaker without cfg for discovery to name. */
 const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const char *name,
                                               const struct sockaddr *addr, uint16_t port);
 
@@ -58,13 +65,15 @@ const struct cb_breaker_rt *cb_runtime_lookup(const struct cb_runtime *rt, const
  * connections it makes are enforced but not counted twice. */
 extern __thread const struct cb_breaker_rt *cb_transfer_breaker
         __attribute__((tls_model("initial-exec")));
-/* Set when a connection inside that transfer was refused for
- * max_connections: the transfer's failure is then that rejection, not
- * the service's (README "Connection limits"). */
-extern __thread bool cb_transfer_over_limit __attribute__((tls_model("initial-exec")));
-/* Set for a transfer its breaker turned away to the breaker's fallback:
- * every connection it makes goes there (README "Fallback addresses"). */
-extern __thread bool cb_transfer_to_fallback __attribute__((tls_model("initial-exec")));
+/* That transfer's circumstances, one byte so that a transfer saves and
+ * restores them at once: TO_FALLBACK, its breaker turned it away to the
+ * fallback and every connection it makes goes there (README "Fallback
+ * addresses"); OVER_LIMIT, a connection of it was refused for
+ * max_connections, so its failure is that rejection, not the service's
+ * (README "Connection limits"). */
+#define CB_TRANSFER_TO_FALLBACK 1u
+#define CB_TRANSFER_OVER_LIMIT  2u
+extern __thread uint8_t cb_transfer_flags __attribute__((tls_model("initial-exec")));
 
 /* Periodic work other modules need (the control server): each hook runs
  * at most once a second, from an intercepted call, never in a vfork child,

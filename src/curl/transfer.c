@@ -277,7 +277,7 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 	} else if (t.port_override) {
 		t.url_port = t.port_override; /* for the failure's address */
 	}
-	if (!b)
+	if (!b || !b->cfg) /* none, or one for discovery: judged at connect() */
 		return api->perform(h);
 
 	struct cb_guard g;
@@ -291,15 +291,13 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 		return CURLE_COULDNT_CONNECT;
 	}
 	const struct cb_breaker_rt *outer = cb_transfer_breaker;
-	bool outer_limited = cb_transfer_over_limit, outer_fallback = cb_transfer_to_fallback;
+	uint8_t outer_flags = cb_transfer_flags;
 	cb_transfer_breaker = b;
-	cb_transfer_over_limit = false;
-	cb_transfer_to_fallback = fallback;
+	cb_transfer_flags = fallback ? CB_TRANSFER_TO_FALLBACK : 0;
 	CURLcode code = api->perform(h);
-	bool limited = cb_transfer_over_limit;
+	bool limited = cb_transfer_flags & CB_TRANSFER_OVER_LIMIT;
 	cb_transfer_breaker = outer;
-	cb_transfer_over_limit = outer_limited;
-	cb_transfer_to_fallback = outer_fallback;
+	cb_transfer_flags = outer_flags;
 	if (fallback) /* the fallback's answer says nothing of the service */
 		return code;
 	CB_KEEP_ERRNO;
