@@ -5,6 +5,7 @@
 # one connection. The third is refused at once, counted as rejected, and
 # the breaker stays closed. A holder killed with SIGKILL gives its share
 # back at the next admission; closing the last copy gives it back too.
+# A curl transfer refused so counts that rejection only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 need python3
@@ -109,6 +110,19 @@ assert_eq "$(field rejected)" 1 "the refusal counts as rejected"
 assert_eq "$(field failures)" 0 "the refusal is not a failure"
 assert_eq "$(field state)" closed "the refusal moves no state"
 assert_eq "$(field connections)" 2 "a refused connection holds no place"
+# A curl transfer whose connection is refused so: that rejection only,
+# not a failed transfer (curl_failure_codes has CURLE_COULDNT_CONNECT).
+if command -v curl >/dev/null 2>&1; then
+	calls=$(field calls)
+	set +e
+	shim "$T/c.ini" curl -sS --noproxy '*' --max-time 5 -o /dev/null "http://127.0.0.1:$P/" 2>>"$T/err"
+	rc=$?
+	set -e
+	assert_eq "$rc" 7 "curl's transfer over max_connections (couldn't connect)"
+	assert_eq "$(field rejected)" 2 "curl's refused connection counts as rejected"
+	assert_eq "$(field failures)" 0 "curl's refused transfer is not a failure"
+	assert_eq "$(field calls)" "$calls" "nor a call"
+fi
 
 # A holder killed with SIGKILL gives its share back: the next one gets in.
 kill -9 "$b_PID"
