@@ -31,6 +31,7 @@
 
 #define API_PORT       8001 /* breaker "api" */
 #define TIMED_PORT     8002 /* breaker "timed": connect_timeout = 2s */
+#define LIMITED_PORT   8003 /* breaker "limited": max_connections = 1 */
 #define UNMATCHED_PORT 9999
 #define TIMEOUT_MS     2000
 #define UNTOUCHED      4242 /* an errno no call here sets */
@@ -48,11 +49,15 @@ static const char config_text[] = "[global]\n"
                                   "[timed]\n"
                                   "hosts = 127.0.0.1:8002\n"
                                   "failure_threshold = 0\n"
-                                  "connect_timeout = 2s\n";
+                                  "connect_timeout = 2s\n"
+                                  "[limited]\n"
+                                  "hosts = 127.0.0.1:8003\n"
+                                  "failure_threshold = 0\n"
+                                  "max_connections = 1\n";
 
 static char config_path[] = "/tmp/cbreaker-test-connect-XXXXXX";
 static const struct cb_runtime *rt;
-static const struct cb_breaker_rt *api, *timed;
+static const struct cb_breaker_rt *api, *timed, *limited;
 
 static int load_runtime(void **state)
 {
@@ -60,7 +65,8 @@ static int load_runtime(void **state)
 	rt = fake_runtime(config_text, config_path);
 	api = fake_breaker(rt, "api");
 	timed = fake_breaker(rt, "timed");
-	return api && timed ? 0 : -1;
+	limited = fake_breaker(rt, "limited");
+	return api && timed && limited ? 0 : -1;
 }
 
 static int remove_config(void **state)
@@ -78,6 +84,7 @@ static int setup(void **state)
 	fake.now_ms += 60000;
 	cb_guard_operate(rt->store, api->slot, api->cfg, CB_ACTION_RESET, 0);
 	cb_guard_operate(rt->store, timed->slot, timed->cfg, CB_ACTION_RESET, 0);
+	cb_guard_operate(rt->store, limited->slot, limited->cfg, CB_ACTION_RESET, 0);
 	return 0;
 }
 
@@ -523,6 +530,82 @@ static void test_vfork_child_close_range_leaves_the_parents_connects_and_types(v
 	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_STREAM);
 }
 
+/* -- max_connections (README "Connection limits") ----------------------- */
+
+static uint32_t connections(void)
+{
+	return atomic_load(&limited->slot->connections);
+}
+
+static void test_connection_over_max_connections_is_rejected_and_moves_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(connect_to(stream_socket(false), LIMITED_PORT), 0);
+	assert_int_equal(connections(), 1);
+	int before = fake.connects;
+	assert_int_equal(connect_to(stream_socket(false), LIMITED_PORT), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	assert_int_equal(fake.connects, before);
+	assert_int_equal(atomic_load(&limited->slot->rejected), 1);
+	assert_recorded(limited, 1, 0, 0);
+	assert_int_equal(connections(), 1);
+}
+
+static void test_nonblocking_connection_over_max_connections_looks_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(connect_to(stream_socket(false), LIMITED_PORT), 0);
+	int fd = stream_socket(true);
+	fake_sock(fd)->tcp_state = FAKE_TCP_CLOSE;
+	assert_int_equal(connect_to(fd, LIMITED_PORT), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	assert_int_equal(read_so_error(fd), ECONNREFUSED);
+	assert_int_equal(connections(), 1);
+}
+
+static void test_dup_copies_hold_one_place_until_the_last_close(void **state)
+{
+	(void)state;
+	int fd = stream_socket(false);
+	assert_int_equal(connect_to(fd, LIMITED_PORT), 0);
+	int copy = cb_connect_dup(fd);
+	int other = stream_socket(false);
+	assert_int_equal(cb_connect_dup2(fd, other), other);
+	assert_int_equal(connections(), 1);
+	assert_int_equal(cb_connect_close(fd), 0);
+	assert_int_equal(cb_connect_close(copy), 0);
+	assert_int_equal(connections(), 1);
+	assert_int_equal(cb_connect_close(other), 0);
+	assert_int_equal(connections(), 0);
+}
+
+static void test_failed_connect_gives_its_place_back(void **state)
+{
+	(void)state;
+	int fd = stream_socket(false);
+	fake_sock(fd)->connect_err = ECONNREFUSED;
+	assert_int_equal(connect_to(fd, LIMITED_PORT), -1);
+	assert_int_equal(connections(), 0);
+	int pending = pending_connect(LIMITED_PORT);
+	assert_int_equal(connections(), 1);
+	fake_sock(pending)->so_error = ECONNREFUSED;
+	fake_sock(pending)->tcp_state = FAKE_TCP_CLOSE;
+	assert_int_equal(read_so_error(pending), ECONNREFUSED);
+	assert_int_equal(connections(), 0);
+}
+
+static void test_close_range_and_exit_give_places_back(void **state)
+{
+	(void)state;
+	int fd = stream_socket(false);
+	assert_int_equal(connect_to(fd, LIMITED_PORT), 0);
+	assert_int_equal(cb_connect_close_range((unsigned)fd, (unsigned)fd, 0), 0);
+	assert_int_equal(connections(), 0);
+	assert_int_equal(connect_to(stream_socket(false), LIMITED_PORT), 0);
+	cb_connect_fini();
+	assert_int_equal(connections(), 0);
+}
+
 /* -- Rejections and pass-through ---------------------------------------- */
 
 static void test_rejected_connect_makes_no_real_call_and_returns_reject_errno(void **state)
@@ -688,6 +771,11 @@ int main(void)
 	        TEST(test_descriptor_reused_behind_our_back_judges_the_old_connect_first),
 	        TEST(test_vfork_child_close_leaves_the_parents_connect_and_type),
 	        TEST(test_vfork_child_close_range_leaves_the_parents_connects_and_types),
+	        TEST(test_connection_over_max_connections_is_rejected_and_moves_nothing),
+	        TEST(test_nonblocking_connection_over_max_connections_looks_refused),
+	        TEST(test_dup_copies_hold_one_place_until_the_last_close),
+	        TEST(test_failed_connect_gives_its_place_back),
+	        TEST(test_close_range_and_exit_give_places_back),
 	        TEST(test_rejected_connect_makes_no_real_call_and_returns_reject_errno),
 	        TEST(test_unmatched_connect_passes_through_with_errno_untouched),
 	        TEST(test_protected_connect_that_succeeds_leaves_errno_untouched),
