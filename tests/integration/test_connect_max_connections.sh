@@ -83,6 +83,7 @@ once() { # NAME: one connect, the result line
 	cat "$T/$1.out"
 }
 field() { breaker_field "$T/c.ini" "$1"; }
+# shellcheck disable=SC2317 # called through wait_until
 has_connections() { [ "$(field connections)" = "$1" ]; }
 
 hold a dupfork
@@ -94,6 +95,7 @@ assert_eq "$(field max_connections)" 2 "max_connections in status"
 # The child's copy ending changes nothing: the connection is the parent's.
 touch "$T/a.child_exit"
 # (a zombie: its parent does not wait for it)
+# shellcheck disable=SC2317 # called through wait_until
 gone() { [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
 wait_until 10 gone "$CHILD"
 assert_eq "$(field connections)" 1 "after the fork child closed its copy and exited"

@@ -27,7 +27,7 @@ field() { breaker_field "$T/c.ini" api "$1"; }
 
 assert_eq "$(get)" "status 200" "the primary, closed"
 stop_server primary
-for i in 1 2 3; do get >/dev/null; done
+for _ in 1 2 3; do get >/dev/null; done
 assert_eq "$(field state)" open "after three failed transfers"
 assert_eq "$(get)" "status 203" "curl while open: the standby"
 assert_eq "$(pyget)" "status 203" "python connect() while open: the standby"
@@ -50,12 +50,13 @@ assert_eq "$(get)" "status 200" "after cbreaker reset"
 # closes the breaker.
 kill "$!"
 wait "$!" 2>/dev/null || true
-for i in 1 2 3; do get >/dev/null; done
+for _ in 1 2 3; do get >/dev/null; done
 assert_eq "$(field state)" open "after the second outage"
 assert_eq "$(get)" "status 203" "the standby in the second outage"
 python3 "$SERVER" http "$T/primary3.port" "$P" >"$T/primary3.log" 2>&1 &
 CB_PIDS="$CB_PIDS $!"
 wait_until 10 test -s "$T/primary3.port"
+# shellcheck disable=SC2317 # called through wait_until
 primary_back() { [ "$(get)" = "status 200" ]; }
 wait_until 15 primary_back
 assert_eq "$(field state)" closed "after the probe reached the primary"
