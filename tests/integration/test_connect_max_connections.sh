@@ -114,7 +114,7 @@ assert_eq "$(field state)" closed "the refusal moves no state"
 assert_eq "$(field connections)" 2 "a refused connection holds no place"
 # A curl transfer whose connection is refused so: that rejection only,
 # not a failed transfer (curl_failure_codes has CURLE_COULDNT_CONNECT).
-if command -v curl >/dev/null 2>&1; then
+if runs_here curl; then
 	calls=$(field calls)
 	set +e
 	shim "$T/c.ini" curl -sS --noproxy '*' --max-time 5 -o /dev/null "http://127.0.0.1:$P/" 2>>"$T/err"
