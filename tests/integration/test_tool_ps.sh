@@ -22,11 +22,14 @@ sleep 60 &
 PLAIN_PID=$!
 CB_PIDS="$CB_PIDS $PLAIN_PID"
 
+# start_protected runs `env VAR=... python3`: env itself has the library
+# loaded (without CBREAKER_CONFIG in its environment) until it execs
+# python3, which maps it again a moment later; wait for python3 itself.
 # shellcheck disable=SC2317 # called through wait_until
-listed() { "$TOOL" ps | awk -v p="$1" '$1 == p' | grep -q .; }
+listed() { "$TOOL" ps | awk -v p="$1" '$1 == p' | grep -qF "$2"; }
 # shellcheck disable=SC2154 # app_PID: set by start_protected
-wait_until 10 listed "$app_PID"
-wait_until 10 listed "$NOCFG_PID"
+wait_until 10 listed "$app_PID" "$T/cb.ini"
+wait_until 10 listed "$NOCFG_PID" "sleep 60"
 
 "$TOOL" ps >"$T/ps" 2>"$T/err" || fail "cbreaker ps: $(cat "$T/err")"
 head -n 1 "$T/ps" | grep -Eq '^PID +USER +CONFIG +COMMAND$' || fail "header: $(head -n 1 "$T/ps")"
