@@ -382,6 +382,7 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 		if (v->st && !slot)
 			v->rb[i].damaged =
 			        cb_store_path_damage(v->st, bc->name, v->page.mono_now_ms);
+		cb_render_collect_endpoints(&v->rb[i], v->st, v->page.mono_now_ms);
 	}
 	size_t found = cb_discovery_list(c->cfg, v->st, dcfg, dslot, most);
 	for (size_t i = 0; i < found; i++) {
@@ -404,6 +405,7 @@ int cb_client_view_open(struct cb_client *c, struct cb_client_view *v)
 void cb_client_view_close(struct cb_client_view *v)
 {
 	cb_store_close(v->st);
+	cb_render_release(v->rb, v->page.n);
 	free(v->rb);
 	memset(v, 0, sizeof(*v));
 }

@@ -66,6 +66,21 @@ int cb_errno_from_name(const char *name);    /* -1 when unknown */
 const char *cb_curlcode_name(int code);      /* "CURLE_COULDNT_CONNECT"; NULL when unknown */
 int cb_curlcode_from_name(const char *name); /* -1 when unknown */
 
+/* -- Addresses (address.c) ------------------------------------------- */
+
+/* An IPv4 or IPv6 destination in one form: IPv4 as its v4-mapped IPv6
+ * address (::ffff:a.b.c.d), the port in host order. */
+struct cb_address {
+	uint8_t ip[16];
+	uint16_t port;
+};
+struct sockaddr;
+/* sa: AF_INET or AF_INET6, of its full length (the caller checked). */
+void cb_address_of(const struct sockaddr *sa, struct cb_address *out);
+/* "10.0.0.7:443" (v4-mapped shown as IPv4) or "[2001:db8::7]:443"; ""
+ * when it does not fit. No stdio: safe in a signal handler. */
+void cb_address_format(const struct cb_address *a, char *buf, size_t len);
+
 /* -- Text from outside (text.c) -------------------------------------- */
 
 /* The length of the valid UTF-8 sequence at p (of n bytes), 1 for ASCII,

@@ -643,6 +643,7 @@ static void finish(struct loader *l)
 			report(l, seen->line[CB_KEY_HOSTS], "[%s] hosts: empty value", b->name);
 		inherit_defaults(l, i);
 		check_open_timeouts(l, b, seen);
+		cfg->n_endpoint_scoped += b->scope == CB_SCOPE_ENDPOINT;
 	}
 	settle_discovered(l);
 }
@@ -855,6 +856,21 @@ static bool peek_global_line(struct cb_config *cfg, const char *line, size_t len
 	return k >= 0 && cb_keys_global_parse(&cfg->global, k, value, err, sizeof(err)) == 0;
 }
 
+/* Does this line (not [global]'s) say scope = endpoint? */
+static bool says_endpoint_scope(const char *line, size_t len)
+{
+	if (len < 5 || memcmp(line, "scope", 5) != 0)
+		return false;
+	const char *p = line + 5, *end = line + len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p++ != '=')
+		return false;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return (size_t)(end - p) >= 8 && memcmp(p, "endpoint", 8) == 0;
+}
+
 struct cb_config *cb_config_load_global(const char *path, char **text_out, size_t *len_out)
 {
 	char why[CB_DIAG_LEN], *text;
@@ -873,7 +889,7 @@ struct cb_config *cb_config_load_global(const char *path, char **text_out, size_
 	if (!realpath(path, cfg->real_path))
 		snprintf(cfg->real_path, sizeof(cfg->real_path), "%s", path);
 	cb_keys_global_defaults(&cfg->global);
-	bool in_global = false, ok = true;
+	bool in_global = false, in_defaults = false, all_endpoint = false, ok = true;
 	size_t pos = 0, len;
 	for (const char *line; ok && (line = next_line(text, text_len, &pos, &len)) != NULL;) {
 		const char *t = skip_space(line);
@@ -883,16 +899,22 @@ struct cb_config *cb_config_load_global(const char *path, char **text_out, size_
 		if (*t != '[') {
 			if (in_global)
 				ok = peek_global_line(cfg, t, n);
+			else if (says_endpoint_scope(t, n) && in_defaults)
+				all_endpoint = true;
+			else if (says_endpoint_scope(t, n))
+				cfg->n_endpoint_scoped++;
 			continue;
 		}
 		const char *close = memchr(t, ']', n);
 		size_t name_len = close ? (size_t)(close - t - 1) : 0;
 		in_global = name_len == 6 && memcmp(t + 1, "global", 6) == 0;
-		bool other = (name_len == 8 && memcmp(t + 1, "defaults", 8) == 0) ||
-		             (name_len == 5 && memcmp(t + 1, "fleet", 5) == 0);
+		in_defaults = name_len == 8 && memcmp(t + 1, "defaults", 8) == 0;
+		bool other = in_defaults || (name_len == 5 && memcmp(t + 1, "fleet", 5) == 0);
 		if (!in_global && !other)
 			cfg->n_breakers++;
 	}
+	if (all_endpoint)
+		cfg->n_endpoint_scoped = cfg->n_breakers;
 	if (!ok) {
 		free(cfg);
 		return NULL;

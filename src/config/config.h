@@ -112,6 +112,10 @@ struct cb_config {
 	struct cb_global_config global;
 	struct cb_fleet_config fleet;
 	size_t n_breakers;
+	/* How many of them have scope = endpoint (cb_config_load_global:
+	 * how many sections say so, or all when [defaults] does), for the
+	 * state file's size. */
+	size_t n_endpoint_scoped;
 	struct cb_breaker_config *breakers; /* in file order; index = breaker id */
 	struct cb_matcher *matcher;         /* every breaker's `hosts`, ids as above */
 	/* What a breaker discovery makes runs with (README "Discovery"):

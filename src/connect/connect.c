@@ -51,6 +51,17 @@ static const struct cb_breaker_rt *discovered(const struct cb_runtime *rt,
 	return cb_discovery_lookup(rt, named ? name : NULL, addr, port_of(addr));
 }
 
+/* scope = endpoint (README "Endpoint scope"): the sub-breaker of the
+ * address itself. */
+static const struct cb_breaker_rt *endpoint_of(const struct cb_breaker_rt *b,
+                                               const struct sockaddr *addr)
+{
+	CB_INSIDE(inside);
+	struct cb_address to;
+	cb_address_of(addr, &to);
+	return cb_endpoint_for(b, &to, cb_now_ms());
+}
+
 /* A socket recorded at creation is known without a system call; any other
  * is asked (SO_TYPE changes nothing on the socket). */
 static bool is_stream(int fd)
@@ -309,7 +320,8 @@ static enum admission admit(int fd, const struct sockaddr *addr, const struct cb
 		cb_transfer_flags |= CB_TRANSFER_OVER_LIMIT;
 		return REJECT;
 	}
-	if (!take_place(fd, b))
+	/* Connection limits are the breaker's, whatever endpoint judges. */
+	if (!take_place(fd, b->parent ? b->parent : b))
 		return REJECT;
 	if (cb_attempt_link(b->slot, p) || cb_guard_begin(b, &p->guard))
 		return GUARD;
@@ -384,6 +396,8 @@ static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct 
 {
 	if (!b->cfg && !(b = discovered(b->rt, o->addr)))
 		return real_opening(fd, o);
+	if (b->endpoints)
+		b = endpoint_of(b, o->addr);
 	struct cb_pending p;
 	memset(&p, 0, sizeof(p));
 	switch (admit(fd, o->addr, b, &p)) {

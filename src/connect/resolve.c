@@ -2,8 +2,9 @@
  * program's answers teach the resolved-names table (match/resolved.h)
  * which names an address stands for, so that name patterns match at
  * connect(). Only names some pattern cares about are remembered (any, with
- * discovery on). Results,
- * errno and h_errno are left as the real call left them. */
+ * discovery on). Results, errno and h_errno are left as the real call
+ * left them, but for the order of getaddrinfo()'s answers under a breaker
+ * with scope = endpoint (README "Endpoint scope"). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -67,12 +68,62 @@ static void learn_hostent(const char *name, const struct hostent *h)
 	h_errno = saved_h;
 }
 
+/* Would a connect to this answer be turned away by its address's
+ * endpoint (README "Endpoint scope")? */
+static bool endpoint_rejects(const struct cb_runtime *rt, const char *node,
+                             const struct addrinfo *ai, int64_t now_ms)
+{
+	if (!ai->ai_addr ||
+	    !((ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(struct sockaddr_in)) ||
+	      (ai->ai_family == AF_INET6 && ai->ai_addrlen >= sizeof(struct sockaddr_in6))))
+		return false;
+	struct cb_address to;
+	cb_address_of(ai->ai_addr, &to);
+	const struct cb_breaker_rt *b = cb_runtime_lookup(rt, node, ai->ai_addr, to.port);
+	return b && b->endpoints && cb_endpoint_rejects(b, &to, now_ms);
+}
+
+/* scope = endpoint: the answers whose endpoints would turn the call away
+ * go after the others, each group in its own order (a stable partition),
+ * so that a program walking them tries a live address first. The nodes
+ * are relinked, never copied or freed, so freeaddrinfo() frees what
+ * getaddrinfo() allocated; ai_canonname, which belongs to the first
+ * answer, moves to the new first. */
+static void reorder_addrinfo(const char *node, struct addrinfo **res)
+{
+	if (cb_busy || !*res)
+		return;
+	CB_INSIDE(inside);
+	const struct cb_runtime *rt = cb_runtime_get();
+	if (!rt || !rt->cfg->n_endpoint_scoped)
+		return;
+	int64_t now = cb_now_ms();
+	struct addrinfo *head = *res, *admit = NULL, **admit_end = &admit, *reject = NULL,
+	                **reject_end = &reject;
+	for (struct addrinfo *ai = head, *next; ai; ai = next) {
+		next = ai->ai_next;
+		struct addrinfo ***end =
+		        endpoint_rejects(rt, node, ai, now) ? &reject_end : &admit_end;
+		**end = ai;
+		*end = &ai->ai_next;
+	}
+	*admit_end = reject;
+	*reject_end = NULL;
+	if (admit != head && !admit->ai_canonname) {
+		admit->ai_canonname = head->ai_canonname;
+		head->ai_canonname = NULL;
+	}
+	*res = admit;
+}
+
 int cb_connect_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                            struct addrinfo **res)
 {
 	int r = cb_libc_getaddrinfo(node, service, hints, res);
-	if (r == 0)
+	if (r == 0) {
 		learn_addrinfo(node, hints, *res);
+		reorder_addrinfo(node, res);
+	}
 	return r;
 }
 

@@ -30,8 +30,10 @@ void cb_follow_record(struct cb_pending *p, int outcome, int failure_err)
 		return;
 	}
 	cb_attempt_resolve(p, outcome);
-	if (outcome == CB_OUTCOME_FAILURE && cb_attempt_holdable(failure_err) &&
-	    cb_attempt_hold(p, failure_err))
+	/* An endpoint's refusal is its own, however the walk ends (README
+	 * "Endpoint scope"). */
+	if (outcome == CB_OUTCOME_FAILURE && !p->guard.b->parent &&
+	    cb_attempt_holdable(failure_err) && cb_attempt_hold(p, failure_err))
 		return;
 	cb_record_now(p, outcome, failure_err);
 }

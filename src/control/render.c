@@ -153,6 +153,76 @@ void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_co
 		cb_breaker_snapshot(slot, cfg, mono_now_ms, &out->snap);
 }
 
+/* How well a state admits calls: the breaker as a whole takes the best. */
+static int admission_rank(enum cb_state s)
+{
+	return s == CB_CLOSED ? 0 : s == CB_HALF_OPEN ? 1 : 2;
+}
+
+/* Adds endpoint e's counts into the whole, w. */
+static void add_counts(struct cb_snapshot *w, const struct cb_snapshot *e)
+{
+	w->calls += e->calls;
+	w->successes += e->successes;
+	w->failures += e->failures;
+	w->slow += e->slow;
+	w->rejected += e->rejected;
+	w->would_reject += e->would_reject;
+	w->fallbacks += e->fallbacks;
+	for (int st = 0; st < CB_STATE_COUNT; st++)
+		w->transitions[st] += e->transitions[st];
+	if (e->last_wall_ms > w->last_wall_ms) {
+		w->last_wall_ms = e->last_wall_ms;
+		w->last_error = e->last_error;
+		memcpy(w->last_address, e->last_address, sizeof(w->last_address));
+	}
+}
+
+void cb_render_collect_endpoints(struct cb_render_breaker *out, struct cb_store *st,
+                                 int64_t mono_now_ms)
+{
+	if (out->cfg->scope != CB_SCOPE_ENDPOINT || out->damaged || !st)
+		return;
+	struct cb_endpoint_view *v = malloc(CB_ENDPOINTS_MAX * sizeof(*v));
+	size_t n = v ? cb_endpoints_list(st, out->cfg->name, mono_now_ms, v, CB_ENDPOINTS_MAX) : 0;
+	out->endpoints = n ? calloc(n, sizeof(*out->endpoints)) : NULL;
+	struct cb_snapshot *w = &out->snap;
+	/* The breaker's own slot judges only addresses past the endpoints'
+	 * room: its state counts when it judged any. */
+	bool own = w->calls || w->rejected || w->would_reject || w->state != CB_CLOSED;
+	bool operator= w->state == CB_FORCED_OPEN || w->state == CB_DISABLED;
+	enum cb_state best = w->state;
+	for (size_t i = 0; out->endpoints && i < n; i++) {
+		struct cb_render_endpoint *e = &out->endpoints[out->n_endpoints++];
+		snprintf(e->address, sizeof(e->address), "%s", v[i].address);
+		e->damaged = cb_slot_check(v[i].slot, mono_now_ms);
+		if (e->damaged)
+			continue;
+		cb_breaker_snapshot(v[i].slot, out->cfg, mono_now_ms, &e->snap);
+		add_counts(w, &e->snap);
+		if (!own || admission_rank(e->snap.state) < admission_rank(best) ||
+		    (e->snap.state == best && best == CB_OPEN &&
+		     e->snap.retry_at_ms < w->retry_at_ms)) {
+			best = e->snap.state;
+			w->retry_at_ms = e->snap.retry_at_ms;
+			w->opened_at_ms = e->snap.opened_at_ms;
+			own = true;
+		}
+	}
+	if (!operator)
+		w->state = best;
+	free(v);
+}
+
+void cb_render_release(struct cb_render_breaker *rb, size_t n)
+{
+	for (size_t i = 0; rb && i < n; i++) {
+		free(rb[i].endpoints);
+		rb[i].endpoints = NULL;
+		rb[i].n_endpoints = 0;
+	}
+}
+
 void cb_render_fleet_collect(struct cb_render_fleet *out, struct cb_store *st, int64_t mono_now_ms)
 {
 	memset(out, 0, sizeof(*out));
@@ -268,7 +338,35 @@ static void json_last_failure(struct cb_buf *b, const struct cb_snapshot *s)
 	cb_buf_puts(b, "}");
 }
 
-/* The fields of one breaker (or, later, of one endpoint of it). */
+/* ,"endpoints":[{address, state, counts, retry_at, last_failure},...] */
+static void json_endpoints(struct cb_buf *b, const struct cb_render_page *p,
+                           const struct cb_render_breaker *rb)
+{
+	cb_buf_puts(b, ",\"endpoints\":[");
+	for (size_t i = 0; i < rb->n_endpoints; i++) {
+		const struct cb_render_endpoint *e = &rb->endpoints[i];
+		const struct cb_snapshot *s = &e->snap;
+		cb_buf_puts(b, i ? ",{\"address\":" : "{\"address\":");
+		cb_render_json_string(b, e->address);
+		json_key(b, "state");
+		cb_render_json_string(b, e->damaged ? "damaged" : cb_state_name(s->state));
+		cb_buf_printf(
+		        b,
+		        ",\"calls\":%llu,\"successes\":%llu,\"failures\":%llu,\"rejected\":%llu,"
+		        "\"consecutive_failures\":%u",
+		        (unsigned long long)s->calls, (unsigned long long)s->successes,
+		        (unsigned long long)s->failures, (unsigned long long)s->rejected,
+		        s->consecutive_failures);
+		json_key(b, "retry_at");
+		json_mono_time(b, p, s->state == CB_OPEN ? s->retry_at_ms : 0);
+		json_key(b, "last_failure");
+		json_last_failure(b, s);
+		cb_buf_puts(b, "}");
+	}
+	cb_buf_puts(b, "]");
+}
+
+/* The fields of one breaker. */
 static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
                          const struct cb_render_breaker *rb)
 {
@@ -310,6 +408,8 @@ static void json_breaker(struct cb_buf *b, const struct cb_render_page *p,
 	cb_buf_printf(b, "},\"would_reject\":%llu", (unsigned long long)s->would_reject);
 	json_key(b, "last_failure");
 	json_last_failure(b, s);
+	if (rb->cfg->scope == CB_SCOPE_ENDPOINT)
+		json_endpoints(b, p, rb);
 	if (p->fleet) {
 		json_key(b, "opened_by");
 		if (s->fleet)
@@ -486,48 +586,69 @@ static const char *state_color(enum cb_state s)
 	}
 }
 
+/* One line of the table, and the state its STATE cell is painted by
+ * (CB_STATE_COUNT: damaged). */
+struct table_line {
+	char cells[TABLE_COLS][TABLE_CELL];
+	enum cb_state paint;
+};
+
+/* A breaker's line, then one indented line per endpoint (README
+ * "Endpoint scope"); returns the next free line. */
+static struct table_line *table_breaker(const struct cb_render_page *p,
+                                        const struct cb_render_breaker *rb, struct table_line *l)
+{
+	table_row(p, rb, l->cells);
+	l->paint = rb->damaged ? CB_STATE_COUNT : rb->snap.state;
+	l++;
+	for (size_t i = 0; i < rb->n_endpoints; i++, l++) {
+		const struct cb_render_endpoint *e = &rb->endpoints[i];
+		struct cb_render_breaker one = {
+		        .cfg = rb->cfg, .snap = e->snap, .damaged = e->damaged};
+		table_row(p, &one, l->cells);
+		snprintf(l->cells[0], TABLE_CELL, "  %s", e->address);
+		l->paint = e->damaged ? CB_STATE_COUNT : e->snap.state;
+	}
+	return l;
+}
+
 void cb_render_status_table(struct cb_buf *b, const struct cb_render_page *p, const char *only,
                             bool color)
 {
 	size_t width[TABLE_COLS];
 	for (int c = 0; c < TABLE_COLS; c++)
 		width[c] = strlen(table_heads[c]);
-	char(*rows)[TABLE_COLS][TABLE_CELL] = calloc(p->n ? p->n : 1, sizeof(*rows));
+	size_t most = 1;
+	for (size_t i = 0; i < p->n; i++)
+		most += 1 + p->breakers[i].n_endpoints;
+	struct table_line *rows = calloc(most, sizeof(*rows)), *end = rows;
 	if (!rows) {
 		b->failed = true;
 		return;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		if (only && strcmp(only, p->breakers[i].cfg->name) != 0)
-			continue;
-		table_row(p, &p->breakers[i], rows[n]);
+	for (size_t i = 0; i < p->n; i++)
+		if (!only || strcmp(only, p->breakers[i].cfg->name) == 0)
+			end = table_breaker(p, &p->breakers[i], end);
+	for (const struct table_line *l = rows; l < end; l++)
 		for (int c = 0; c < TABLE_COLS; c++)
-			if (strlen(rows[n][c]) > width[c])
-				width[c] = strlen(rows[n][c]);
-		n++;
-	}
+			if (strlen(l->cells[c]) > width[c])
+				width[c] = strlen(l->cells[c]);
 	for (int c = 0; c + 1 < TABLE_COLS; c++)
 		cb_buf_printf(b, "%-*s  ", (int)width[c], table_heads[c]);
 	cb_buf_printf(b, "%s\n", table_heads[TABLE_COLS - 1]);
-	for (size_t r = 0, i = 0; r < n; i++) {
-		if (only && strcmp(only, p->breakers[i].cfg->name) != 0)
-			continue;
+	for (const struct table_line *l = rows; l < end; l++) {
 		for (int c = 0; c + 1 < TABLE_COLS; c++) {
 			/* The colour codes go around the padded cell, so they
 			 * take no width. */
 			bool paint = color && c == 1;
 			if (paint)
-				cb_buf_puts(b, state_color(p->breakers[i].damaged
-				                                   ? CB_STATE_COUNT
-				                                   : p->breakers[i].snap.state));
-			cb_buf_printf(b, "%-*s", (int)width[c], rows[r][c]);
+				cb_buf_puts(b, state_color(l->paint));
+			cb_buf_printf(b, "%-*s", (int)width[c], l->cells[c]);
 			if (paint)
 				cb_buf_puts(b, "\033[0m");
 			cb_buf_puts(b, "  ");
 		}
-		cb_buf_printf(b, "%s\n", rows[r][TABLE_COLS - 1]);
-		r++;
+		cb_buf_printf(b, "%s\n", l->cells[TABLE_COLS - 1]);
 	}
 	free(rows);
 	if (!p->fleet)
@@ -581,6 +702,35 @@ static void prom_sample(struct cb_buf *b, const char *name, const char *breaker,
 	cb_buf_printf(b, "} %s\n", number);
 }
 
+/* cbreaker_endpoint_state{breaker,endpoint,state} (README "Endpoint
+ * scope"), when any breaker has endpoints. */
+static void prom_endpoint_states(struct cb_buf *b, const struct cb_render_page *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++)
+		any = any || p->breakers[i].n_endpoints;
+	if (!any)
+		return;
+	prom_family(
+	        b, "cbreaker_endpoint_state", "gauge",
+	        "Endpoint state (scope = endpoint): 1 for the current state, 0 for the others.");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cb_render_breaker *rb = &p->breakers[i];
+		for (size_t k = 0; k < rb->n_endpoints; k++) {
+			const struct cb_render_endpoint *e = &rb->endpoints[k];
+			for (int st = 0; st < CB_STATE_COUNT; st++) {
+				cb_buf_puts(b, "cbreaker_endpoint_state{breaker=\"");
+				prom_label(b, rb->cfg->name);
+				cb_buf_puts(b, "\",endpoint=\"");
+				prom_label(b, e->address);
+				cb_buf_printf(b, "\",state=\"%s\"} %d\n",
+				              cb_state_name((enum cb_state)st),
+				              !e->damaged && e->snap.state == (enum cb_state)st);
+			}
+		}
+	}
+}
+
 /* The agent's families (README "Fleet mode"): not per breaker. */
 static void prom_fleet(struct cb_buf *b, const struct cb_render_fleet *f)
 {
@@ -619,6 +769,8 @@ void cb_render_metrics(struct cb_buf *b, const struct cb_render_page *p)
 			                            p->breakers[i].snap.state == (enum cb_state)st
 			                    ? "1"
 			                    : "0");
+
+	prom_endpoint_states(b, p);
 
 	prom_family(b, "cbreaker_calls_total", "counter", "Calls through the breaker by outcome.");
 	static const char *const outcomes[] = {"success", "failure", "slow", "rejected",

@@ -27,6 +27,14 @@ void cb_buf_add(struct cb_buf *b, const char *s, size_t n);
 void cb_buf_puts(struct cb_buf *b, const char *s);
 void cb_buf_printf(struct cb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One endpoint of a breaker with scope = endpoint (README "Endpoint
+ * scope"): its address and a snapshot of its slot. */
+struct cb_render_endpoint {
+	char address[CB_ADDRSTR_MAX];
+	struct cb_snapshot snap;
+	const char *damaged; /* as in cb_render_breaker */
+};
+
 /* One breaker as shown: its configuration and a snapshot of its slot. */
 struct cb_render_breaker {
 	const struct cb_breaker_config *cfg;
@@ -35,6 +43,10 @@ struct cb_render_breaker {
 	 * every count 0; NULL when it can be trusted. */
 	const char *damaged;
 	bool discovered; /* made by discovery (README "Discovery"), not configured */
+	/* scope = endpoint: its endpoints in use (cb_render_collect_endpoints;
+	 * freed by cb_render_release). */
+	size_t n_endpoints;
+	struct cb_render_endpoint *endpoints;
 };
 
 /* The fleet agent's link and counters as the state file's header holds
@@ -69,6 +81,16 @@ struct cb_render_page {
  * shown as damaged, none of its fields. */
 void cb_render_collect(struct cb_render_breaker *out, const struct cb_breaker_config *cfg,
                        const struct cb_slot *slot, int64_t mono_now_ms);
+
+/* For a breaker with scope = endpoint, after cb_render_collect: its
+ * endpoints in st, and the breaker as a whole made of them (README
+ * "Endpoint scope"): counts summed with its own, and its state the best
+ * of theirs (closed if any admits) unless an operator's word holds. */
+void cb_render_collect_endpoints(struct cb_render_breaker *out, struct cb_store *st,
+                                 int64_t mono_now_ms);
+
+/* Frees what collecting n breakers allocated (not rb itself). */
+void cb_render_release(struct cb_render_breaker *rb, size_t n);
 
 /* The page's breaker of that name, or NULL. */
 const struct cb_render_breaker *cb_render_find(const struct cb_render_page *p, const char *name);

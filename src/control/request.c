@@ -56,6 +56,7 @@ static struct cb_render_breaker *collect(const struct cb_runtime *rt, struct cb_
 		/* The file's slot, not this process's private stand-in. */
 		if (b->damaged)
 			rb[i].damaged = b->damaged;
+		cb_render_collect_endpoints(&rb[i], rt->store, p->mono_now_ms);
 	}
 	size_t found = cb_discovery_list(rt->cfg, rt->store, dcfg, dslot, most);
 	for (size_t i = 0; i < found; i++) {
@@ -103,6 +104,7 @@ static void show(const struct cb_runtime *rt, char **w, int n, struct cb_buf *ou
 	}
 	if (only && !cb_render_find(&p, only)) {
 		unknown_breaker(out, only);
+		cb_render_release(rb, p.n);
 		free(rb);
 		return;
 	}
@@ -117,6 +119,7 @@ static void show(const struct cb_runtime *rt, char **w, int n, struct cb_buf *ou
 		cb_render_metrics(out, &p);
 	else
 		cb_render_status_json(out, &p, only);
+	cb_render_release(rb, p.n);
 	free(rb);
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/breaker.h"
 #include "core/discover.h"
+#include "core/endpoint.h"
 #include "core/guard.h"
 #include "core/log.h"
 #include "core/runtime.h"

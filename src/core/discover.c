@@ -2,7 +2,6 @@
  * discover.h). */
 #include "core/discover.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -68,15 +67,13 @@ static void make_key(const struct sockaddr *addr, uint16_t port, uint8_t key[KEY
 static void make_name(const char *name, const uint8_t key[KEY_LEN], uint16_t port, char *buf,
                       size_t len)
 {
-	char ip[INET6_ADDRSTRLEN];
-	bool v4 = memcmp(key, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0;
 	if (name && strlen(name) + 7 < len) {
 		snprintf(buf, len, "%s:%u", name, (unsigned)port);
 		return;
 	}
-	if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? &key[12] : key, ip, sizeof(ip)))
-		ip[0] = '\0';
-	snprintf(buf, len, v4 ? "%s:%u" : "[%s]:%u", ip, (unsigned)port);
+	struct cb_address a = {.port = port};
+	memcpy(a.ip, key, sizeof(a.ip));
+	cb_address_format(&a, buf, len);
 }
 
 void cb_discovery_config(const struct cb_config *cfg, const char *name,

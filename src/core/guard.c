@@ -4,9 +4,11 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/endpoint.h"
 #include "core/log.h"
 #include "core/runtime.h"
 
@@ -68,6 +70,19 @@ static void announce(struct cb_store *st, const char *name, struct cb_transition
 	cb_store_push_event(st, &ev);
 }
 
+/* A transition of b: an endpoint's is named "breaker@address". */
+static void announce_of(const struct cb_breaker_rt *b, struct cb_transition *tr,
+                        const struct cb_env *env)
+{
+	char label[CB_NAME_MAX];
+	const char *name = b->cfg->name;
+	if (b->parent) {
+		cb_endpoint_label(b->cfg->name, b->slot, label, sizeof(label));
+		name = label;
+	}
+	announce(b->rt->store, name, tr, env);
+}
+
 /* Connects of any process still pending past their deadline: each a
  * timeout failure, counted in the state the breaker is in now. */
 static void reap(const struct cb_breaker_rt *b, const struct cb_env *now)
@@ -86,7 +101,7 @@ static void reap(const struct cb_breaker_rt *b, const struct cb_env *now)
 		struct cb_transition tr;
 		cb_breaker_record(b->slot, b->cfg, env, &t, CB_OUTCOME_FAILURE, &f, &tr);
 		if (tr.happened)
-			announce(b->rt->store, b->cfg->name, &tr, env);
+			announce_of(b, &tr, env);
 	}
 }
 
@@ -109,7 +124,7 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	g->b = b;
 	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
 	if (tr.happened)
-		announce(b->rt->store, b->cfg->name, &tr, &env);
+		announce_of(b, &tr, &env);
 	if (g->ticket.would_reject)
 		cb_log(CB_LOG_DEBUG, "%s: observe mode: would have rejected this call",
 		       b->cfg->name);
@@ -125,7 +140,7 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	memset(&tr, 0, sizeof(tr));
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
-		announce(g->b->rt->store, g->b->cfg->name, &tr, &env);
+		announce_of(g->b, &tr, &env);
 }
 
 void cb_guard_end_uncounted(struct cb_guard *g)
@@ -184,6 +199,11 @@ void cb_guard_conn_reclaim(const struct cb_breaker_rt *b)
 	cb_breaker_conn_reclaim(b->slot, &env);
 }
 
+void cb_guard_rejected(const struct cb_breaker_rt *b)
+{
+	atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+}
+
 void cb_guard_fallback_missed(const struct cb_breaker_rt *b)
 {
 	/* Never below 0: a reset may have cleared the count meanwhile. */
@@ -192,7 +212,7 @@ void cb_guard_fallback_missed(const struct cb_breaker_rt *b)
 	       !atomic_compare_exchange_weak_explicit(&b->slot->fallbacks, &n, n - 1,
 	                                              memory_order_relaxed, memory_order_relaxed))
 		;
-	atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+	cb_guard_rejected(b);
 }
 
 int cb_operator_action_from_name(const char *verb)
@@ -204,6 +224,26 @@ int cb_operator_action_from_name(const char *verb)
 	if (strcmp(verb, "disable") == 0)
 		return CB_ACTION_DISABLE;
 	return -1;
+}
+
+/* A reset of a breaker with scope = endpoint resets each of its
+ * endpoints too (README "Endpoint scope"). */
+static void reset_endpoints(struct cb_store *st, const struct cb_breaker_config *cfg,
+                            const struct cb_env *env, uid_t by)
+{
+	struct cb_endpoint_view *v = malloc(CB_ENDPOINTS_MAX * sizeof(*v));
+	size_t n = v ? cb_endpoints_list(st, cfg->name, env->now_ms, v, CB_ENDPOINTS_MAX) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cb_transition tr;
+		memset(&tr, 0, sizeof(tr));
+		cb_breaker_reset(v[i].slot, cfg, env, &tr);
+		tr.uid = (uint32_t)by;
+		char label[CB_NAME_MAX];
+		cb_endpoint_label(cfg->name, v[i].slot, label, sizeof(label));
+		if (tr.happened)
+			announce(st, label, &tr, env);
+	}
+	free(v);
 }
 
 void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
@@ -222,6 +262,8 @@ void cb_guard_operate(struct cb_store *st, struct cb_slot *slot,
 	tr.uid = (uint32_t)by;
 	if (tr.happened)
 		announce(st, cfg->name, &tr, &env);
+	if (action == CB_ACTION_RESET && cfg->scope == CB_SCOPE_ENDPOINT)
+		reset_endpoints(st, cfg, &env, by);
 }
 
 bool cb_guard_fleet_open(struct cb_store *st, struct cb_slot *slot,

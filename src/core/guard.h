@@ -51,6 +51,10 @@ void cb_guard_conn_reclaim(const struct cb_breaker_rt *b);
  * reach: it is rejected, and counted so. */
 void cb_guard_fallback_missed(const struct cb_breaker_rt *b);
 
+/* A call turned away without asking b's state machine (every endpoint
+ * of b rejects: README "Endpoint scope"): counted as rejected by b. */
+void cb_guard_rejected(const struct cb_breaker_rt *b);
+
 /* Operator actions: reset, force-open, disable. */
 enum cb_operator_action { CB_ACTION_RESET, CB_ACTION_FORCE_OPEN, CB_ACTION_DISABLE };
 int cb_operator_action_from_name(const char *verb); /* "reset", ...; -1 when unknown */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/discover.h"
+#include "core/endpoint.h"
 #include "core/log.h"
 #include "match/match.h"
 
@@ -219,10 +220,14 @@ static struct cb_runtime *build_runtime(struct cb_config *cfg, const struct cb_r
 		b->slot = choose_slot(b, old, rt->store);
 		if (!b->slot)
 			goto fail;
+		if (b->cfg->scope == CB_SCOPE_ENDPOINT && !(b->endpoints = cb_endpoints_new(b)))
+			goto fail;
 	}
 	return rt;
 fail:
 	cb_log(CB_LOG_ERROR, "out of memory; passing everything through");
+	for (uint32_t i = 0; rt->breakers && i < rt->n; i++)
+		free(rt->breakers[i].endpoints);
 	free(rt->breakers);
 	free(rt);
 	return NULL;

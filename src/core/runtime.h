@@ -17,6 +17,7 @@
 
 struct cb_runtime;
 struct cb_discovery;
+struct cb_endpoints;
 
 struct cb_breaker_rt {
 	const struct cb_runtime *rt;
@@ -26,6 +27,11 @@ struct cb_breaker_rt {
 	 * NULL. Then `slot` is private to the process: the breaker starts
 	 * closed here and never acts on the file's garbage. */
 	const char *damaged;
+	/* scope = endpoint (core/endpoint.h): the breaker's table of
+	 * endpoints; and in each endpoint's own entry, the breaker it is
+	 * of (same cfg, its own slot). NULL otherwise. */
+	struct cb_endpoints *endpoints;
+	const struct cb_breaker_rt *parent;
 };
 
 struct cb_runtime {

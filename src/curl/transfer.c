@@ -252,6 +252,24 @@ static void record(const struct cb_curl_api *api, CURL *h, struct cb_guard *g, C
 	cb_guard_end(g, o, &f);
 }
 
+/* A transfer under a breaker with scope = endpoint (README "Endpoint
+ * scope"): rejected up front only when every endpoint known turns calls
+ * away (and there is no fallback to go to); else each connection it makes
+ * is judged at connect() by its address's endpoint, where curl's own walk
+ * moves on from a rejected address to the next. */
+static CURLcode endpoint_transfer(const struct cb_curl_api *api, CURL *h,
+                                  const struct cb_breaker_rt *b, const struct cb_curl_target *t)
+{
+	if (b->cfg->fallback.n == 0 && cb_endpoints_all_reject(b, cb_now_ms())) {
+		cb_guard_rejected(b);
+		if (t->errbuf)
+			snprintf(t->errbuf, CURL_ERROR_SIZE,
+			         "cbreaker: every endpoint of breaker '%s' is open", b->cfg->name);
+		return CURLE_COULDNT_CONNECT;
+	}
+	return api->perform(h);
+}
+
 CURLcode cb_curl_perform(CURL *h, const void *caller)
 {
 	const struct cb_runtime *rt = cb_runtime_get();
@@ -279,6 +297,8 @@ CURLcode cb_curl_perform(CURL *h, const void *caller)
 	}
 	if (!b || !b->cfg) /* none, or one for discovery: judged at connect() */
 		return api->perform(h);
+	if (b->endpoints)
+		return endpoint_transfer(api, h, b, &t);
 
 	struct cb_guard g;
 	/* Turned away with a fallback: let through, for its connections to

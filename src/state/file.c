@@ -154,7 +154,7 @@ static int create_temp(const char *path, const struct cb_config *cfg, char *tmp,
 		reason(why, whylen, "cannot create", errno);
 		return -1;
 	}
-	uint32_t capacity = cb_store_capacity_for(cfg->n_breakers);
+	uint32_t capacity = cb_store_capacity_for(cfg);
 	struct cb_store_layout l;
 	cb_store_layout(capacity, CB_STORE_RING, &l);
 	const char *step = NULL;

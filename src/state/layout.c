@@ -21,10 +21,12 @@ void cb_store_layout(uint32_t capacity, uint32_t ring_size, struct cb_store_layo
 	                           CB_STORE_PAGE);
 }
 
-uint32_t cb_store_capacity_for(size_t n_breakers)
+uint32_t cb_store_capacity_for(const struct cb_config *cfg)
 {
+	size_t slots =
+	        cfg->n_breakers + cfg->global.discover + cfg->n_endpoint_scoped * CB_ENDPOINTS_MAX;
 	uint32_t cap = CB_STORE_MIN_CAPACITY;
-	while (cap < CB_STORE_MAX_CAPACITY && (size_t)cap < 2 * n_breakers)
+	while (cap < CB_STORE_MAX_CAPACITY && (size_t)cap < 2 * slots)
 		cap *= 2;
 	return cap;
 }

@@ -24,8 +24,9 @@
 /* "CBRKSTAT" read as a little-endian uint64 (the file never leaves the host). */
 #define CB_STORE_MAGIC 0x544154534b524243ULL
 #define CB_STORE_VERSION                                                                           \
-	5 /* 2: slots found by the folded FNV-1a-64 of the name; 3: due[]; 4: the fleet agent's    \
-	     link in the header, fleet fields in slots; 5: holders[], fallbacks */
+	6 /* 2: slots found by the folded FNV-1a-64 of the name; 3: due[]; 4: the fleet agent's    \
+	     link in the header, fleet fields in slots; 5: holders[], fallbacks; 6: endpoint       \
+	     fields */
 #define CB_STORE_RING         256 /* transitions kept for `cbreaker events` */
 #define CB_STORE_MIN_CAPACITY 256
 #define CB_STORE_MAX_CAPACITY 65536 /* ~80 MB of slots: beyond any sane configuration */
@@ -86,9 +87,11 @@ struct cb_store {
 
 void cb_store_layout(uint32_t capacity, uint32_t ring_size, struct cb_store_layout *out);
 
-/* The capacity a new store gets for a configuration of n breakers: room to
- * grow on reload, and a load factor of at most 1/2 for linear probing. */
-uint32_t cb_store_capacity_for(size_t n_breakers);
+/* The capacity a new store gets for a configuration: a slot for each
+ * breaker, each discovered one, and each endpoint of a breaker with
+ * scope = endpoint (CB_ENDPOINTS_MAX each), then room to grow on reload
+ * and a load factor of at most 1/2 for linear probing. */
+uint32_t cb_store_capacity_for(const struct cb_config *cfg);
 
 /* Fills the header of a zeroed region of the layout's size, magic last. */
 void cb_store_init_header(struct cb_store_header *h, uint32_t capacity, uint32_t ring_size);

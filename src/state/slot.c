@@ -103,12 +103,29 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 		shares += (uint32_t)LOAD(s->holders[i]);
 	if (LOAD(s->connections) > shares)
 		return "connections above their holders' shares";
-	if (LOAD(s->flags) & ~CB_SLOT_DISCOVERED)
+	if (LOAD(s->flags) & ~(CB_SLOT_DISCOVERED | CB_SLOT_ENDPOINT))
 		return "flags out of range";
+	if ((LOAD(s->endpoint) & CB_ENDPOINT_CLAIM_MASK) > CB_ENDPOINT_ASSIGNED ||
+	    LOAD(s->endpoint_port) > 65535 || !time_ok(LOAD(s->endpoint_seen_ms), now_ms))
+		return "endpoint out of range";
 	return NULL;
 }
 
 void cb_slot_init(struct cb_slot *s)
 {
 	atomic_store_explicit(&s->state, cb_slot_word(0, CB_CLOSED), memory_order_release);
+}
+
+void cb_slot_clear_breaker(struct cb_slot *s)
+{
+	/* From `state` up to the endpoint fields: every field of the breaker;
+	 * the flags, within, are the slot's identity. The slot is BUSY:
+	 * nobody judges with it meanwhile. */
+	char *from = (char *)&s->state, *to = (char *)&s->endpoint;
+	uint64_t word = atomic_load(&s->state);
+	uint32_t flags = atomic_load(&s->flags);
+	memset(from, 0, (size_t)(to - from));
+	atomic_store(&s->flags, flags);
+	/* A new generation: a ticket of the old address never moves it. */
+	atomic_store(&s->state, cb_slot_word(cb_slot_word_generation(word) + 1, CB_CLOSED));
 }

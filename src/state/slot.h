@@ -37,6 +37,7 @@ enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
 #define CB_DUE_ENTRIES    8   /* pending connects with a deadline, per breaker, host-wide */
 #define CB_FLEET_BY_MAX   192 /* "web-1 web-2 ...": the reporters of a fleet opening */
 #define CB_CONN_HOLDERS   32  /* processes holding a breaker's connections at once, host-wide */
+#define CB_ENDPOINTS_MAX  64  /* sub-breakers of a breaker with scope = endpoint, host-wide */
 
 /* Each word is epoch << 32 | count: a bucket whose epoch is not the current
  * one is stale and is restarted by whoever records into it first. */
@@ -97,11 +98,29 @@ struct cb_slot {
 	 * the agent alone before it opens. */
 	_Atomic uint64_t fleet_generation;
 	char fleet_by[CB_FLEET_BY_MAX];
+
+	/* An endpoint's sub-breaker (README "Endpoint scope"; flag
+	 * CB_SLOT_ENDPOINT): which address it judges, as
+	 * seq << 2 | enum cb_endpoint_claim, with the address (IPv6, IPv4
+	 * v4-mapped) and port it holds while ASSIGNED; and when a connect or
+	 * a resolver answer last named it (monotonic), so that an address
+	 * DNS no longer gives ages out (core/endpoint.h). */
+	_Atomic uint64_t endpoint;
+	_Atomic uint64_t endpoint_ip[2];
+	_Atomic uint32_t endpoint_port;
+	_Atomic int64_t endpoint_seen_ms;
 };
 
 /* flags: a breaker discovery made (README "Discovery"), not one the
- * configuration names. */
+ * configuration names; an endpoint's sub-breaker (README "Endpoint
+ * scope"). */
 #define CB_SLOT_DISCOVERED 1u
+#define CB_SLOT_ENDPOINT   2u
+
+/* The endpoint word's claim: FREE, never assigned; BUSY, being
+ * (re)assigned by one process; ASSIGNED, judging endpoint_ip/port. */
+enum cb_endpoint_claim { CB_ENDPOINT_FREE, CB_ENDPOINT_BUSY, CB_ENDPOINT_ASSIGNED };
+#define CB_ENDPOINT_CLAIM_MASK 3u
 
 /* The state word: generation << 8 | enum cb_state. */
 #define CB_SLOT_STATE_BITS 8
@@ -134,6 +153,12 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms);
 
 /* Initialises a zeroed slot: closed, generation 0. */
 void cb_slot_init(struct cb_slot *s);
+
+/* Clears everything a breaker keeps in s (state, counters, window, last
+ * failure, permits, pending deadlines, holders, fleet marks), leaving its
+ * identity (claim, name, flags) and endpoint fields: for an endpoint slot
+ * being given to a new address, which nobody else uses meanwhile. */
+void cb_slot_clear_breaker(struct cb_slot *s);
 
 const char *cb_state_name(enum cb_state s); /* "closed", "half_open", ...; "unknown" */
 int cb_state_from_name(const char *name);   /* -1 when unknown */

@@ -59,7 +59,7 @@ struct cb_store *cb_store_open(const struct cb_config *cfg, char *warn, size_t w
 {
 	if (warnlen)
 		warn[0] = '\0';
-	uint32_t capacity = cb_store_capacity_for(cfg->n_breakers);
+	uint32_t capacity = cb_store_capacity_for(cfg);
 	const struct cb_global_config *g = &cfg->global;
 	char why[PATH_MAX + 128];
 	if (g->state_file_kind == CB_PATH_AUTO && auto_dir_problem(why, sizeof(why))) {

@@ -85,7 +85,10 @@ int main(void)
 	static const size_t sizes[] = {50, 1000, 10000};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct cb_store_layout l;
-		uint32_t cap = cb_store_capacity_for(sizes[i]);
+		struct cb_config sized;
+		memset(&sized, 0, sizeof(sized));
+		sized.n_breakers = sizes[i];
+		uint32_t cap = cb_store_capacity_for(&sized);
 		cb_store_layout(cap, CB_STORE_RING, &l);
 		char what[80];
 		snprintf(what, sizeof(what), "file size, %zu breakers (capacity %u)", sizes[i],

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Loopback servers for the integration tests.
 
-server.py http PORTFILE [PORT]
-                          HTTP on 127.0.0.1; GET /_control/... steers it:
+server.py http PORTFILE [PORT [ADDRESS]]
+                          HTTP on ADDRESS (default 127.0.0.1); GET /_control/... steers it:
                           status/N, retry-after/S, redirect/URL, delay/MS,
                           count (requests served), connections (accepted),
                           reset (counters to 0). Everything else is answered
@@ -104,7 +104,7 @@ def main():
     mode, portfile = sys.argv[1], sys.argv[2]
     port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     if mode == "http":
-        srv = Server(("127.0.0.1", port), Handler)
+        srv = Server((sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1", port), Handler)
         write_port(portfile, srv.server_address[1])
         srv.serve_forever()
     elif mode == "hang":

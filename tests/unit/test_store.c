@@ -175,15 +175,28 @@ static void test_private_store_finds_the_slot_it_created(void **state)
 	cb_store_close(st);
 }
 
-static void test_capacity_is_twice_the_breakers_rounded_to_a_power_of_two(void **state)
+static uint32_t capacity_for(size_t breakers, uint32_t discover, size_t endpoint_scoped)
+{
+	struct cb_config c;
+	memset(&c, 0, sizeof(c));
+	c.n_breakers = breakers;
+	c.global.discover = discover;
+	c.n_endpoint_scoped = endpoint_scoped;
+	return cb_store_capacity_for(&c);
+}
+
+static void test_capacity_is_twice_the_slots_rounded_to_a_power_of_two(void **state)
 {
 	(void)state;
-	assert_int_equal(cb_store_capacity_for(0), 256);
-	assert_int_equal(cb_store_capacity_for(50), 256);
-	assert_int_equal(cb_store_capacity_for(128), 256);
-	assert_int_equal(cb_store_capacity_for(129), 512);
-	assert_int_equal(cb_store_capacity_for(5000), 16384);
-	assert_int_equal(cb_store_capacity_for(1000000), CB_STORE_MAX_CAPACITY);
+	assert_int_equal(capacity_for(0, 0, 0), 256);
+	assert_int_equal(capacity_for(50, 0, 0), 256);
+	assert_int_equal(capacity_for(128, 0, 0), 256);
+	assert_int_equal(capacity_for(129, 0, 0), 512);
+	assert_int_equal(capacity_for(5000, 0, 0), 16384);
+	assert_int_equal(capacity_for(1000000, 0, 0), CB_STORE_MAX_CAPACITY);
+	/* Discovered breakers and endpoints need slots of their own. */
+	assert_int_equal(capacity_for(100, 100, 0), 512);
+	assert_int_equal(capacity_for(10, 0, 2), 512); /* 10 + 2 * 64 = 138 */
 }
 
 static void test_full_store_gives_null_and_keeps_existing_slots(void **state)
@@ -1402,7 +1415,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        T(test_private_store_finds_the_slot_it_created),
-	        T(test_capacity_is_twice_the_breakers_rounded_to_a_power_of_two),
+	        T(test_capacity_is_twice_the_slots_rounded_to_a_power_of_two),
 	        T(test_full_store_gives_null_and_keeps_existing_slots),
 	        T(test_iteration_visits_exactly_the_slots_in_use),
 	        T(test_empty_or_overlong_name_gets_no_slot),
