@@ -622,6 +622,7 @@ static void settle_discovered(struct loader *l)
 	if (!l->dseen.line[CB_KEY_OPEN_TIMEOUT_MAX])
 		d->open_timeout_max_ms = d->open_timeout_ms;
 	d->mode = CB_MODE_OBSERVE;
+	d->scope = CB_SCOPE_SERVICE; /* a discovered breaker is one destination already */
 	d->hosts = NULL;
 }
 
