@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,6 +100,37 @@ int cb_client_socket_pid(const struct cb_client *c, const char *path)
 	if (!star || strncmp(path, c->socket_glob, head) != 0)
 		return 0;
 	return atoi(path + head);
+}
+
+#define NONE_ANSWERS                                                                               \
+	"breakers are private to each process (state_file = none) and no live process "            \
+	"answers on %s"
+
+int cb_client_each_process(struct cb_client *c, cb_client_each_fn each, void *ctx,
+                           struct cb_buf *why)
+{
+	glob_t g;
+	int found = glob(c->socket_glob, 0, NULL, &g) == 0;
+	int answered = 0, failed = 0;
+	for (size_t i = 0; found && i < g.gl_pathc; i++) {
+		/* One whose pid has more digits than ours may not fit a
+		 * socket address: connect_and_send copies it there. */
+		if (strlen(g.gl_pathv[i]) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			continue;
+		snprintf(c->socket, sizeof(c->socket), "%s", g.gl_pathv[i]);
+		int rc = each(c, cb_client_socket_pid(c, c->socket), ctx);
+		answered += rc == 0;
+		failed |= rc > 0;
+	}
+	if (found)
+		globfree(&g);
+	if (answered || failed)
+		return failed;
+	if (why)
+		cb_buf_printf(why, NONE_ANSWERS "\n", c->socket_glob);
+	if (!c->quiet)
+		cb_client_fail(c, NONE_ANSWERS, c->socket_glob);
+	return 1;
 }
 
 int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o)

@@ -33,6 +33,19 @@ int cb_client_open(struct cb_client *c, const char *cmd, const struct cb_opts *o
  * from the pattern's `*` (0 when it cannot be told). */
 int cb_client_socket_pid(const struct cb_client *c, const char *path);
 
+/* With state_file = none and no -s (c->socket_glob set), the read
+ * commands go to every live process of the configuration: calls
+ * each(c, pid, ctx) once per socket the glob finds, in its order, with
+ * c->socket set to that socket. each returns 0 when the process answered,
+ * a negative number when nothing serves that socket (a killed process
+ * leaves its socket behind), or 1 after printing why it failed. Returns 0
+ * when one process answered at least and none failed, else 1; when none
+ * answered, it says so, naming the glob, on stderr (unless c->quiet) and
+ * into why (unless NULL), for a frame of `watch` or an HTTP reply. */
+typedef int (*cb_client_each_fn)(struct cb_client *c, int pid, void *ctx);
+int cb_client_each_process(struct cb_client *c, cb_client_each_fn each, void *ctx,
+                           struct cb_buf *why);
+
 /* For commands that take no operands (events, metrics, watch): parses the
  * common options, refuses any operand, and opens the client. Returns 0, or
  * the exit status to end with. */

@@ -3,7 +3,6 @@
  * JSON of README "The control socket", from the live server or the state file. With
  * --check the exit status says whether every breaker shown is closed, for
  * scripts and monitoring checks (CB_EXIT_NOT_CLOSED otherwise). */
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,28 +73,61 @@ static int ask(struct cb_client *c, const char *req, struct cb_buf *reply)
 	return 1;
 }
 
-static int show_live(struct cb_client *c, const char *only, bool json, bool check,
-                     size_t *not_closed)
+/* The live server's answer into out: 0, 1 after printing, -1 when nobody
+ * serves (use the state file). */
+static int ask_live(struct cb_client *c, const char *only, bool json, bool check,
+                    size_t *not_closed, struct cb_buf *out)
 {
 	char req[CB_NAME_MAX + 32];
-	struct cb_buf reply = {0};
 	int rc = 0;
 	/* The JSON tells the states; the table is a second request. */
 	if (json || check) {
 		snprintf(req, sizeof(req), "status%s%s", only ? " " : "", only ? only : "");
-		rc = ask(c, req, &reply);
+		rc = ask(c, req, out);
 		if (rc == 0)
-			*not_closed = json_not_closed(reply.data);
+			*not_closed += json_not_closed(out->data);
 	}
 	if (rc == 0 && !json) {
-		reply.len = 0;
+		out->len = 0;
 		snprintf(req, sizeof(req), "table%s%s%s",
 		         cb_term_color(STDOUT_FILENO) ? " --color" : "", only ? " " : "",
 		         only ? only : "");
-		rc = ask(c, req, &reply);
+		rc = ask(c, req, out);
 	}
+	return rc;
+}
+
+static int show_live(struct cb_client *c, const char *only, bool json, bool check,
+                     size_t *not_closed)
+{
+	struct cb_buf reply = {0};
+	int rc = ask_live(c, only, json, check, not_closed, &reply);
 	if (rc == 0)
 		fputs(reply.data, stdout);
+	cb_buf_free(&reply);
+	return rc;
+}
+
+struct each_status {
+	const char *only;
+	bool json, check;
+	size_t *not_closed;
+	int shown;
+};
+
+/* One process's part of show_each_process: nothing of it is printed
+ * unless it answered, so that a dead process's socket leaves no empty
+ * heading and the JSON stays whole. */
+static int status_of_one(struct cb_client *c, int pid, void *ctx)
+{
+	struct each_status *e = ctx;
+	struct cb_buf reply = {0};
+	int rc = ask_live(c, e->only, e->json, e->check, e->not_closed, &reply);
+	if (rc == 0 && e->json)
+		printf("%s{\"pid\":%d,\"status\":%s}", e->shown ? "," : "", pid, reply.data);
+	else if (rc == 0)
+		printf("%s== pid %d (%s)\n%s", e->shown ? "\n" : "", pid, c->socket, reply.data);
+	e->shown += rc == 0;
 	cb_buf_free(&reply);
 	return rc;
 }
@@ -105,37 +137,12 @@ static int show_live(struct cb_client *c, const char *only, bool json, bool chec
 static int show_each_process(struct cb_client *c, const char *only, bool json, bool check,
                              size_t *not_closed)
 {
-	glob_t g;
-	if (glob(c->socket_glob, 0, NULL, &g) != 0) {
-		return cb_client_fail(c,
-		                      "breakers are private to each process (state_file = none) "
-		                      "and no live process serves %s",
-		                      c->socket_glob);
-	}
-	int rc = 0, shown = 0;
+	struct each_status e = {only, json, check, not_closed, 0};
 	if (json)
 		fputs("{\"processes\":[", stdout);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		snprintf(c->socket, sizeof(c->socket), "%s", g.gl_pathv[i]);
-		int pid = cb_client_socket_pid(c, c->socket);
-		if (json)
-			printf("%s{\"pid\":%d,\"status\":", shown ? "," : "", pid);
-		else
-			printf("%s== pid %d (%s)\n", shown ? "\n" : "", pid, c->socket);
-		fflush(stdout);
-		int one = show_live(c, only, json, check, not_closed);
-		if (json)
-			fputs("}", stdout);
-		if (one == 0)
-			shown++;
-		else if (one > 0)
-			rc = 1;
-	}
+	int rc = cb_client_each_process(c, status_of_one, &e, NULL);
 	if (json)
 		fputs("]}\n", stdout);
-	globfree(&g);
-	if (!shown && !rc)
-		return cb_client_fail(c, "no live process answers on %s", c->socket_glob);
 	return rc;
 }
 
@@ -155,7 +162,7 @@ int cb_cmd_status(int argc, char **argv)
 	if (rc)
 		return rc;
 	size_t not_closed = 0;
-	if (c.socket_glob[0] && !o.socket) {
+	if (c.socket_glob[0]) {
 		rc = show_each_process(&c, only, json, check, &not_closed);
 		cb_client_close(&c);
 		return rc == 0 && check && not_closed ? CB_EXIT_NOT_CLOSED : rc;
