@@ -1,6 +1,7 @@
 /* cmd_watch.c - `cbreaker watch`: the status table, redrawn every second
  * (and at once when the terminal is resized) until interrupted, from the
- * live server or the state file (whichever answers at each refresh).
+ * live server or the state file (whichever answers at each refresh);
+ * with state_file = none, every live process's table under its pid.
  *
  * On a terminal each frame is drawn over the last from the top left, each
  * line erased to its end and the rest of the screen after it, in one
@@ -28,8 +29,9 @@ static void on_signal(int sig)
 		stop = 1;
 }
 
-/* One frame's table into out, and where it came from into src. */
-static void frame(struct cb_client *c, bool color, struct cb_buf *out, char *src, size_t srclen)
+/* One table from the server into out (its error reply as a line of the
+ * frame): 0; -1 when nobody serves the socket; 1 when it failed. */
+static int ask_table(struct cb_client *c, bool color, struct cb_buf *out)
 {
 	char err[512];
 	switch (cb_client_request(c, color ? "table --color" : "table", out)) {
@@ -38,11 +40,59 @@ static void frame(struct cb_client *c, bool color, struct cb_buf *out, char *src
 			out->len = 0;
 			cb_buf_printf(out, "error: %s\n", err);
 		}
+		return 0;
+	case CB_CLIENT_OFFLINE:
+		return -1;
+	case CB_CLIENT_FAILED:
+		break;
+	}
+	return 1;
+}
+
+struct each_frame {
+	bool color;
+	struct cb_buf *out;
+	int shown;
+};
+
+/* One process's part of a frame, under its heading as `status` has it. */
+static int frame_of_one(struct cb_client *c, int pid, void *ctx)
+{
+	struct each_frame *e = ctx;
+	struct cb_buf table = {0};
+	int rc = ask_table(c, e->color, &table);
+	if (rc == 0)
+		cb_buf_printf(e->out, "%s== pid %d (%s)\n%s", e->shown++ ? "\n" : "", pid,
+		              c->socket, table.data ? table.data : "");
+	else if (rc > 0)
+		cb_buf_printf(e->out, "%s== pid %d (%s): no answer\n", e->shown++ ? "\n" : "", pid,
+		              c->socket);
+	cb_buf_free(&table);
+	return rc;
+}
+
+/* state_file = none: every live process's table. */
+static void frame_each(struct cb_client *c, bool color, struct cb_buf *out, char *src,
+                       size_t srclen)
+{
+	struct each_frame e = {color, out, 0};
+	cb_client_each_process(c, frame_of_one, &e, out);
+	snprintf(src, srclen, "live, %d process%s of %s", e.shown, e.shown == 1 ? "" : "es",
+	         c->socket_glob);
+}
+
+/* One frame's table into out, and where it came from into src. */
+static void frame(struct cb_client *c, bool color, struct cb_buf *out, char *src, size_t srclen)
+{
+	if (c->socket_glob[0]) {
+		frame_each(c, color, out, src, srclen);
+		return;
+	}
+	switch (ask_table(c, color, out)) {
+	case 0:
 		snprintf(src, srclen, "live, %s", c->socket);
 		return;
-	case CB_CLIENT_OFFLINE:
-		break;
-	case CB_CLIENT_FAILED:
+	case 1:
 		snprintf(src, srclen, "no answer from %s", c->socket);
 		return;
 	}
