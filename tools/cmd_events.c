@@ -4,6 +4,12 @@
  * itself from the last event shown, so no change is missed across a
  * change of server.
  *
+ * With state_file = none (and no -s), every live process's stream at
+ * once, each line as it comes: each event's "pid" is the process whose
+ * breaker changed, so the lines tell the processes apart. The sockets
+ * are looked for again every second, so that a process started later is
+ * followed too (from then on); one that ends drops out.
+ *
  * SIGPIPE is ignored (the stream socket must not kill us), so a reader
  * that went away (`cbreaker events | head -n 1`) is noticed by hand: a
  * failed write, or the pipe's POLLERR while no event comes. Then the
@@ -86,29 +92,116 @@ static void take(struct follower *f, const char *data, size_t n)
 	}
 }
 
-/* Streams from the server until it or the user ends it: 0 when it
- * ended, 1 on an error reply. */
-static int stream(struct cb_client *c, int fd, struct follower *f)
+/* One server's stream: its socket and what was read of it. */
+struct source {
+	int fd;       /* -1 once it ended, or when refused */
+	int pid;      /* with state_file = none; 0 otherwise */
+	bool refused; /* with an error, or not trusted: kept, so as not to ask (and say) again */
+	struct follower f;
+};
+
+#define MAX_SOURCES 128 /* processes followed at once */
+#define REGLOB_MS   1000
+
+struct sources {
+	struct source s[MAX_SOURCES];
+	size_t n;
+	bool full_said;
+};
+
+/* Reads what one source has: false when it ended (or refused). */
+static bool read_source(struct cb_client *c, struct source *src, int *rc)
 {
-	while (!stop && !reader_gone()) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 250) <= 0)
-			continue;
-		char chunk[4096];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (!f->seen && strncmp(chunk, "{\"error\":", 9) == 0) {
-			char msg[512];
-			chunk[n < (ssize_t)sizeof(chunk) ? n : n - 1] = '\0';
-			if (cb_client_reply_error(chunk, msg, sizeof(msg)))
-				return cb_client_fail(c, "%s", msg);
+	char chunk[4096];
+	ssize_t n = read(src->fd, chunk, sizeof(chunk));
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return false;
+	if (!src->f.seen && strncmp(chunk, "{\"error\":", 9) == 0) {
+		char msg[512];
+		chunk[n < (ssize_t)sizeof(chunk) ? n : n - 1] = '\0';
+		if (cb_client_reply_error(chunk, msg, sizeof(msg))) {
+			*rc = src->pid ? cb_client_fail(c, "pid %d: %s", src->pid, msg)
+			               : cb_client_fail(c, "%s", msg);
+			src->refused = true;
+			return false;
 		}
-		take(f, chunk, (size_t)n);
 	}
-	return 0;
+	take(&src->f, chunk, (size_t)n);
+	return true;
+}
+
+/* Starts following one process's socket (cb_client_each_process): one
+ * already followed counts as answering. */
+static int follow_one(struct cb_client *c, int pid, void *ctx)
+{
+	struct sources *all = ctx;
+	for (size_t i = 0; i < all->n; i++)
+		if (all->s[i].pid == pid)
+			return 0;
+	if (all->n == MAX_SOURCES) {
+		if (!all->full_said)
+			fprintf(stderr, "cbreaker: events: following %d processes at most\n",
+			        MAX_SOURCES);
+		all->full_said = true;
+		return -1;
+	}
+	bool offline;
+	int fd = cb_client_stream(c, "events", &offline);
+	if (fd < 0 && offline)
+		return -1; /* looked at again at the next round */
+	struct source *src = &all->s[all->n++];
+	memset(src, 0, sizeof(*src));
+	src->fd = fd;
+	src->pid = pid;
+	src->refused = fd < 0;
+	return fd < 0;
+}
+
+static bool any_live(const struct sources *all)
+{
+	for (size_t i = 0; i < all->n; i++)
+		if (all->s[i].fd >= 0)
+			return true;
+	return false;
+}
+
+/* Streams from every source until the user ends it, or, without `each`,
+ * until the last source ends: 0, or 1 when one refused with an error. The
+ * sources that ended are closed and dropped; s[0]'s follower tells
+ * follow_file where the single stream stopped. */
+static int stream(struct cb_client *c, struct sources *all, bool each)
+{
+	int rc = 0;
+	int64_t next_glob = cb_now_ms() + REGLOB_MS;
+	while (!stop && !reader_gone() && (all->n || each)) {
+		struct pollfd p[MAX_SOURCES];
+		for (size_t i = 0; i < all->n; i++)
+			p[i] = (struct pollfd){.fd = all->s[i].fd, .events = POLLIN};
+		int ready = poll(p, all->n, 250);
+		/* From the end, so that a dropped source's place takes one
+		 * already looked at. */
+		for (size_t i = all->n; ready > 0 && i-- > 0;) {
+			if (!p[i].revents || read_source(c, &all->s[i], &rc))
+				continue;
+			close(all->s[i].fd);
+			all->s[i].fd = -1; /* poll passes it over */
+			if (!each)
+				return rc; /* s[0] keeps its follower */
+			if (!all->s[i].refused)
+				all->s[i] = all->s[--all->n];
+		}
+		if (each && cb_now_ms() >= next_glob) {
+			c->quiet = true; /* said once, at the start */
+			cb_client_each_process(c, follow_one, all, NULL);
+			next_glob = cb_now_ms() + REGLOB_MS;
+		}
+	}
+	for (size_t i = 0; i < all->n; i++)
+		if (all->s[i].fd >= 0)
+			close(all->s[i].fd);
+	return rc;
 }
 
 static void nap(int ms)
@@ -177,17 +270,25 @@ int cb_cmd_events(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	static struct follower f;
+	static struct sources all; /* ~1 MB of line buffers: off the stack */
+	if (c.socket_glob[0]) {
+		/* As status: one that fails is said, the others followed. */
+		int first = cb_client_each_process(&c, follow_one, &all, NULL);
+		rc = any_live(&all) ? stream(&c, &all, true) : 0;
+		cb_client_close(&c);
+		return write_failed ? 0 : first | rc;
+	}
 	bool offline = false;
 	int fd = cb_client_stream(&c, "events", &offline);
 	if (fd >= 0) {
-		rc = stream(&c, fd, &f);
-		close(fd);
+		all.s[0].fd = fd;
+		all.n = 1;
+		rc = stream(&c, &all, false);
 	} else if (!offline) {
 		rc = 1;
 	}
 	if (!rc && !stop)
-		rc = follow_file(&c, &f);
+		rc = follow_file(&c, &all.s[0].f);
 	cb_client_close(&c);
 	return write_failed ? 0 : rc;
 }
