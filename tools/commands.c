@@ -19,10 +19,12 @@ static const struct cb_command commands[] = {
          "  each frame is printed after the last, without escape codes. Colours only\n"
          "  on a terminal, never with NO_COLOR set. Ctrl-C ends it (exit 0).\n"},
         {"events", cb_cmd_events, "", "state changes as they happen, one JSON object a line",
-         "  Until interrupted, or until its reader goes away (exit 0).\n"},
+         "  Until interrupted, or until its reader goes away (exit 0). With\n"
+         "  state_file = none, every live process's, a process started later too.\n"},
         {"metrics", cb_cmd_metrics, "[--listen [ADDR:]PORT]", "Prometheus text exposition",
          "  From the serving process, else from the state file, and\n"
-         "  cbreaker_build_info{version} last.\n"
+         "  cbreaker_build_info{version} last. With state_file = none, every live\n"
+         "  process's in one exposition, each sample with a pid label.\n"
          "  --listen [ADDR:]PORT  serve it over HTTP at /metrics until interrupted, one\n"
          "             client at a time, GET and HEAD only; a bare PORT listens on\n"
          "             127.0.0.1 alone\n"},
@@ -62,7 +64,9 @@ const struct cb_command *cb_command_find(const char *name)
 static const char common_options[] =
         "  -c, --config FILE    configuration (default: $CBREAKER_CONFIG, else the\n"
         "                       installed " CB_DEFAULT_CONFIG ")\n"
-        "  -s, --socket SOCKET  control socket (default: from the configuration)\n"
+        "  -s, --socket SOCKET  control socket (default: from the configuration; with\n"
+        "                       state_file = none, status, watch, events and metrics\n"
+        "                       go to every live process's, each labelled with its pid)\n"
         "  -h, --help           help; --version: the version\n";
 
 void cb_command_overview(FILE *out)
