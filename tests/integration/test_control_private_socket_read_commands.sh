@@ -35,6 +35,13 @@ state_at() { # PID STATE - the process's breaker is in STATE
 }
 wait_until 10 state_at "$a_PID" open
 wait_until 10 state_at "$b_PID" closed
+# --check counts every process's breakers, not only the last one's (b,
+# started after a, has the larger pid and its socket comes last).
+set +e
+cbreaker status --check >/dev/null 2>&1
+rc=$?
+set -e
+assert_eq "$rc" 3 "status --check with a's breaker open and b's closed"
 
 # metrics: one exposition, each family once, each sample with its pid.
 cbreaker metrics >"$T/m" 2>"$T/err" || fail "metrics without -s: $(cat "$T/err")"
