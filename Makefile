@@ -108,11 +108,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 $(BUILD)/tests/test_connect: tests/unit/fake_libc.c tests/unit/fake_libc.h
 $(BUILD)/tests/test_attempt: tests/unit/fake_libc.c tests/unit/fake_libc.h
 
-# The fleet agent's pure parts (tools/) are unit-tested beside the core.
-FLEET_PURE = tools/fleet_proto.c tools/fleet_reports.c
-$(BUILD)/tests/test_fleet: tests/unit/test_fleet.c $(FLEET_PURE) $(wildcard tools/*.h) $(BUILD)/libcore.a
+# The tool's pure parts (tools/: the fleet agent's protocol and quorum,
+# the merging of several processes' metrics) are unit-tested beside the core.
+TOOL_TESTS = test_fleet test_prom_merge
+$(BUILD)/tests/test_fleet: tools/fleet_proto.c tools/fleet_reports.c
+$(BUILD)/tests/test_prom_merge: tools/prom_merge.c
+$(TOOL_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/unit/%.c $(wildcard tools/*.h) $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -iquote tools -o $@ $< $(FLEET_PURE) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -iquote tools -o $@ $< $(filter tools/%.c,$^) $(BUILD)/libcore.a $(CMOCKA) $(INIH_LIBS) -ldl -pthread
 
 $(BUILD)/helpers/%: tests/helpers/%.c $(wildcard tests/helpers/*.h)
 	@mkdir -p $(dir $@)
