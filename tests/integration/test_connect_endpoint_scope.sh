@@ -7,9 +7,9 @@
 # refused at .1 and moves on to .2; the .1 endpoint opens alone, the
 # breaker as a whole stays closed; from then on getaddrinfo() gives .2
 # first and the dead address is not tried again (no more refusals
-# counted, none seen by the program). curl is judged per connection and
-# is never rejected while one endpoint admits; a reset clears the
-# endpoints. Status JSON, the table and the metrics show each endpoint.
+# counted, none seen by the program), also once the configuration
+# changed. curl is judged per connection and is never rejected while one
+# endpoint admits; a reset clears the endpoints. Status JSON, the table and the metrics show each endpoint.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
 need python3 curl
@@ -52,6 +52,13 @@ done
 assert_eq "$(endpoint 127.0.0.1 failures)" 2 "the dead address was not tried again"
 assert_eq "$(endpoint 127.0.0.1 rejected)" 0 "nothing rejected: the program never asked for it"
 [ "$(endpoint 127.0.0.2 successes)" -ge 5 ] || fail "successes at the live address: $(endpoint 127.0.0.2 successes)"
+
+# A changed configuration keeps the endpoints: they live in the state
+# file under the breaker's name (a running process's reload finds them
+# the same way: test_endpoint).
+printf '; changed\n' >>"$T/c.ini"
+assert_eq "$(py 2>>"$T/err")" "127.0.0.2 127.0.0.1 OK 127.0.0.2" "walk after a reload"
+assert_eq "$(endpoint 127.0.0.1 state)" open "the dead address's endpoint after a reload"
 
 # curl walks the answers itself: never turned away while .2 admits.
 for i in 1 2; do
