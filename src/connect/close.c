@@ -3,7 +3,8 @@
  * is judged from TCP_INFO before the socket goes, and the recorded socket
  * type is forgotten before the number can be reused (dup2/dup3 then copy
  * the old descriptor's). Descriptors never tracked cost a few loads. A
- * vfork child changes none of this: the tables are its parent's. No dlsym
+ * vfork child judges nothing and records no type: the tables are its
+ * parent's (it may forget types: that is always safe). No dlsym
  * and no malloc here: libc.c resolved libc early. */
 #include <unistd.h>
 
@@ -14,13 +15,18 @@
 #include "connect/socktype.h"
 #include "libc/libc.h"
 
-/* getpid() is asked only when a write would change something. */
+/* Forgetting is safe even in a vfork child, whose writes land in its
+ * parent's table: the parent's connect() then asks the kernel (one
+ * getsockopt) instead of trusting the table. So no getpid() here, on every
+ * close of a socket. */
 static void forget_type(int fd)
 {
-	if (cb_socktype_get(fd) != CB_SOCKTYPE_UNKNOWN && !cb_process_in_vfork_child())
+	if (cb_socktype_get(fd) != CB_SOCKTYPE_UNKNOWN)
 		cb_socktype_set(fd, CB_SOCKTYPE_UNKNOWN);
 }
 
+/* Recording is not (a wrong type in the parent's table): getpid() is asked
+ * only when a write would change something. */
 static void copy_type(int oldfd, int newfd)
 {
 	enum cb_socktype t = cb_socktype_get(oldfd);
@@ -42,8 +48,7 @@ int cb_connect_close_range(unsigned int first, unsigned int last, int flags)
 {
 	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
 		cb_follow_settle_range(first, last);
-		if (!cb_process_in_vfork_child())
-			cb_socktype_forget_range(first, last);
+		cb_socktype_forget_range(first, last);
 		cb_held_drop_range(first, last);
 	}
 	return cb_libc_close_range(first, last, flags);

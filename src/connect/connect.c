@@ -68,7 +68,7 @@ static bool is_stream(int fd)
 {
 	enum cb_socktype known = cb_socktype_get(fd);
 	if (known != CB_SOCKTYPE_UNKNOWN)
-		return known == CB_SOCKTYPE_STREAM;
+		return known == CB_SOCKTYPE_STREAM || known == CB_SOCKTYPE_STREAM_DEFERRED;
 	int type = 0;
 	socklen_t len = sizeof(type);
 	return cb_libc_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
@@ -181,13 +181,16 @@ static void judge_repeat(int fd, uint64_t token, int err)
 
 /* Before a protected connect: the record its later outcome is found by.
  * Recorded before the call: wget leaves a blocking connect by siglongjmp
- * from SIGALRM, and its close() must still find it. */
+ * from SIGALRM, and its close() must still find it. Without the socket's
+ * inode (an fstat on every connect): a record that outlives the call
+ * learns it then (keep_following); one left by a siglongjmp has none, and
+ * is taken to be the descriptor's socket. */
 static bool track(int fd, struct cb_pending *p, uint64_t *token)
 {
 	CB_INSIDE(inside);
 	p->kind = CB_PENDING_CONNECT;
 	p->start_ms = cb_now_ms();
-	p->ino = cb_follow_socket_ino(fd);
+	p->ino = 0;
 	uint64_t timeout = p->guard.b->cfg->connect_timeout_ms;
 	p->due = timeout ? cb_breaker_due_register(p->guard.b->slot, cb_process_pid(),
 	                                           p->start_ms + (int64_t)timeout, &p->due_word)
@@ -195,16 +198,32 @@ static bool track(int fd, struct cb_pending *p, uint64_t *token)
 	return cb_inflight_put(fd, p, token);
 }
 
+/* The call returned with the connect still under way: its record is filed
+ * again with the socket's inode, which tells it from another socket on the
+ * same number later (a descriptor closed behind our back and reused).
+ * The program is still inside its connect(): nobody else looks at the
+ * descriptor's record meanwhile. */
+static void keep_following(int fd, uint64_t *token)
+{
+	struct cb_pending p;
+	if (cb_inflight_take(fd, *token, &p)) {
+		p.ino = cb_follow_socket_ino(fd);
+		cb_inflight_put(fd, &p, token);
+	}
+}
+
 /* After it: records what the call itself tells (err, 0 = it returned 0).
  * A 0 on a socket still connecting is a connect deferred to the first
  * write (TCP_FASTOPEN_CONNECT with a cookie), or a Fast Open send whose
- * SYN carried the data: followed like EINPROGRESS. */
+ * SYN carried the data: followed like EINPROGRESS. Only such calls
+ * (may_defer) are asked TCP_INFO: a plain connect() that returned 0 is
+ * connected. */
 static void judge_call(int fd, struct cb_pending *p, bool tracked, uint64_t token, int err,
-                       bool timed_out)
+                       bool timed_out, bool may_defer)
 {
 	CB_INSIDE(inside);
 	int ferr = ETIMEDOUT;
-	if (err == 0) {
+	if (err == 0 && may_defer) {
 		struct cb_tcp_seen seen;
 		cb_follow_tcp_state(fd, &seen);
 		if (seen.state == TCPS_SYN_SENT)
@@ -214,7 +233,9 @@ static void judge_call(int fd, struct cb_pending *p, bool tracked, uint64_t toke
 	                  : cb_judge_errno(p->guard.b->cfg, err, false, 0, &ferr);
 	if (tracked && o != CB_JUDGE_PENDING)
 		cb_follow_finish(fd, token, o, ferr);
-	else if (!tracked) /* cannot follow it: what is not known is neutral */
+	else if (tracked)
+		keep_following(fd, &token);
+	else /* cannot follow it: what is not known is neutral */
 		cb_follow_record(p, o == CB_JUDGE_PENDING ? CB_OUTCOME_NEUTRAL : o, ferr);
 }
 
@@ -266,7 +287,9 @@ static ssize_t guarded(int fd, const struct opening *o, struct cb_pending *p)
 	                    : real_opening(fd, o);
 	int err = r >= 0 ? 0 : errno;
 	failed_now(fd, r, err);
-	judge_call(fd, p, tracked, token, err, timed_out);
+	/* A socket of unknown type may have TCP_FASTOPEN_CONNECT too. */
+	bool may_defer = o->how != OPEN_CONNECT || cb_socktype_get(fd) != CB_SOCKTYPE_STREAM;
+	judge_call(fd, p, tracked, token, err, timed_out, may_defer);
 	errno = r >= 0 ? saved : err;
 	return r;
 }

@@ -23,6 +23,7 @@ ssize_t cb_connect_sendto(int fd, const void *buf, size_t n, int flags, const st
 ssize_t cb_connect_sendmsg(int fd, const struct msghdr *msg, int flags);
 
 int cb_connect_socket(int domain, int type, int protocol);
+int cb_connect_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 int cb_connect_dup(int oldfd);
 int cb_connect_close(int fd);
 int cb_connect_close_range(unsigned int first, unsigned int last, int flags);

@@ -84,6 +84,13 @@ uint64_t cb_follow_socket_ino(int fd)
 	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+/* Is the socket on fd the one p was recorded for? A record without an
+ * inode (its connect left by siglongjmp: connect.c, track) is taken to be. */
+static bool same_socket(int fd, const struct cb_pending *p)
+{
+	return p->ino == 0 || cb_follow_socket_ino(fd) == p->ino;
+}
+
 static bool sibling_won(const struct cb_pending *p)
 {
 	/* Happy eyeballs closes the loser once a sibling has connected. */
@@ -102,7 +109,7 @@ static void settle(int fd, uint64_t token, const struct cb_pending *p)
 	}
 	int err, o;
 	int64_t age = cb_now_ms() - p->start_ms;
-	if (cb_follow_socket_ino(fd) == p->ino) {
+	if (same_socket(fd, p)) {
 		struct cb_tcp_seen seen;
 		cb_follow_tcp_state(fd, &seen);
 		o = cb_judge_tcp(p->guard.b->cfg, &seen, age, sibling_won(p), true, &err);
@@ -142,7 +149,7 @@ void cb_follow_settle_shutdown(int fd)
 
 bool cb_follow_settle_if_stale(int fd, uint64_t token, const struct cb_pending *p)
 {
-	if (cb_follow_socket_ino(fd) == p->ino)
+	if (same_socket(fd, p))
 		return false;
 	settle(fd, token, p);
 	return true;

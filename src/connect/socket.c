@@ -1,8 +1,11 @@
 /* socket.c - the policy of the calls that make a new descriptor for a
- * socket (socket, dup): its type is recorded so that connect() can tell a
+ * socket (socket, dup), and of setsockopt: its type is recorded so that connect() can tell a
  * stream from a datagram socket without a system call. dup2 and dup3 are in
  * close.c, with the other calls that end a descriptor's old life. A vfork
  * child records nothing: the table is its parent's. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -17,6 +20,21 @@ int cb_connect_socket(int domain, int type, int protocol)
 	if (fd >= 0 && !cb_process_in_vfork_child())
 		cb_socktype_set(fd, cb_socktype_of_socket(type));
 	return fd;
+}
+
+/* TCP_FASTOPEN_CONNECT lets a connect() return 0 before the handshake:
+ * such a socket's connect is asked TCP_INFO (connect.c), others not. */
+int cb_connect_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	int r = cb_libc_setsockopt(fd, level, name, val, len);
+	if (r == 0 && level == IPPROTO_TCP && name == TCP_FASTOPEN_CONNECT && val &&
+	    len >= (socklen_t)sizeof(int) && !cb_process_in_vfork_child()) {
+		CB_KEEP_ERRNO;
+		int on;
+		memcpy(&on, val, sizeof(on));
+		cb_socktype_set(fd, on ? CB_SOCKTYPE_STREAM_DEFERRED : CB_SOCKTYPE_STREAM);
+	}
+	return r;
 }
 
 int cb_connect_dup(int oldfd)

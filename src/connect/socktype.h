@@ -1,5 +1,6 @@
 /* socktype.h - what the shim knows about each descriptor's socket type,
- * recorded when the program creates it (socket, dup, dup2, dup3) and
+ * recorded when the program creates it (socket, dup, dup2, dup3; and
+ * setsockopt's TCP_FASTOPEN_CONNECT) and
  * forgotten when it closes it (close, close_range, dup2/dup3 over it), so
  * that connect() need not ask the kernel (getsockopt(SO_TYPE) costs about
  * 200 ns, more than the rest of a rejection) whether a datagram socket must
@@ -25,6 +26,9 @@ enum cb_socktype {
 	CB_SOCKTYPE_UNKNOWN = 0,
 	CB_SOCKTYPE_STREAM = 1, /* SOCK_STREAM, any domain (as SO_TYPE says) */
 	CB_SOCKTYPE_OTHER = 2,  /* any other socket type */
+	/* A stream socket given TCP_FASTOPEN_CONNECT: its connect() may
+	 * return 0 before the handshake, deferring it to the first write. */
+	CB_SOCKTYPE_STREAM_DEFERRED = 3,
 };
 
 /* The type to record for socket(domain, type, protocol)'s `type` argument

@@ -84,6 +84,11 @@ static int fallback_getsockopt(int fd, int level, int name, void *val, socklen_t
 	return (int)syscall(SYS_getsockopt, fd, level, name, val, len);
 }
 
+static int fallback_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
+}
+
 static int fallback_shutdown(int fd, int how)
 {
 	return (int)syscall(SYS_shutdown, fd, how);

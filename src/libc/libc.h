@@ -28,6 +28,8 @@
 	X(int, dup3, (int oldfd, int newfd, int flags), (oldfd, newfd, flags))                     \
 	X(int, getsockopt, (int fd, int level, int name, void *val, socklen_t *len),               \
 	  (fd, level, name, val, len))                                                             \
+	X(int, setsockopt, (int fd, int level, int name, const void *val, socklen_t len),          \
+	  (fd, level, name, val, len))                                                             \
 	X(int, shutdown, (int fd, int how), (fd, how))                                             \
 	X(ssize_t, sendto,                                                                         \
 	  (int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,              \

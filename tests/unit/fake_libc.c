@@ -186,6 +186,14 @@ int cb_libc_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	return 0;
 }
 
+/* Options of a fake socket are taken and forgotten. */
+int cb_libc_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	if (!lookup(fd))
+		return REAL(setsockopt)(fd, level, name, val, len);
+	return open_sock(fd) ? 0 : -1;
+}
+
 /* shutdown of an unconnected fake socket says ENOTCONN, as the kernel's. */
 int cb_libc_shutdown(int fd, int how)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -504,9 +505,41 @@ static void test_descriptor_reused_behind_our_back_judges_the_old_connect_first(
 	assert_false(in_flight(fd));
 }
 
+/* -- Connects deferred to the first write (TCP_FASTOPEN_CONNECT) --------- */
+
+/* connect() returns 0 at once, the handshake still to come: followed,
+ * not a success yet. */
+static void test_deferred_connect_returning_zero_is_followed(void **state)
+{
+	(void)state;
+	int fd = stream_socket(false);
+	int on = 1;
+	assert_int_equal(
+	        cb_connect_setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &on, sizeof(on)), 0);
+	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_STREAM_DEFERRED);
+	fake_sock(fd)->tcp_state = FAKE_TCP_SYN_SENT;
+	assert_int_equal(connect_to(fd, API_PORT), 0);
+	assert_recorded(api, 0, 0, 0);
+	assert_true(in_flight(fd));
+}
+
+/* Without the option, a 0 is a connection: no TCP_INFO read (here it
+ * would say connecting) and a success at once. */
+static void test_plain_connect_returning_zero_is_a_success_without_tcp_info(void **state)
+{
+	(void)state;
+	int fd = stream_socket(false);
+	fake_sock(fd)->tcp_state = FAKE_TCP_SYN_SENT;
+	assert_int_equal(connect_to(fd, API_PORT), 0);
+	assert_recorded(api, 1, 0, 0);
+	assert_false(in_flight(fd));
+}
+
 /* -- A vfork child (its pid is not the cached one) ---------------------- */
 
-static void test_vfork_child_close_leaves_the_parents_connect_and_type(void **state)
+/* Its close forgets the descriptor's type (always safe: the parent's next
+ * connect asks the kernel) but leaves the connect to the parent. */
+static void test_vfork_child_close_leaves_the_parents_connect(void **state)
 {
 	(void)state;
 	int fd = pending_connect(API_PORT);
@@ -515,10 +548,10 @@ static void test_vfork_child_close_leaves_the_parents_connect_and_type(void **st
 	fake.pid = 0;
 	assert_recorded(api, 0, 0, 0);
 	assert_true(in_flight(fd));
-	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_STREAM);
+	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_UNKNOWN);
 }
 
-static void test_vfork_child_close_range_leaves_the_parents_connects_and_types(void **state)
+static void test_vfork_child_close_range_leaves_the_parents_connects(void **state)
 {
 	(void)state;
 	int fd = pending_connect(API_PORT);
@@ -527,7 +560,7 @@ static void test_vfork_child_close_range_leaves_the_parents_connects_and_types(v
 	fake.pid = 0;
 	assert_recorded(api, 0, 0, 0);
 	assert_true(in_flight(fd));
-	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_STREAM);
+	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_UNKNOWN);
 }
 
 /* -- max_connections (README "Connection limits") ----------------------- */
@@ -769,8 +802,10 @@ int main(void)
 	        TEST(test_connects_still_in_flight_at_exit_are_judged),
 	        TEST(test_replaced_socket_is_judged_abandoned_at_close),
 	        TEST(test_descriptor_reused_behind_our_back_judges_the_old_connect_first),
-	        TEST(test_vfork_child_close_leaves_the_parents_connect_and_type),
-	        TEST(test_vfork_child_close_range_leaves_the_parents_connects_and_types),
+	        TEST(test_deferred_connect_returning_zero_is_followed),
+	        TEST(test_plain_connect_returning_zero_is_a_success_without_tcp_info),
+	        TEST(test_vfork_child_close_leaves_the_parents_connect),
+	        TEST(test_vfork_child_close_range_leaves_the_parents_connects),
 	        TEST(test_connection_over_max_connections_is_rejected_and_moves_nothing),
 	        TEST(test_nonblocking_connection_over_max_connections_looks_refused),
 	        TEST(test_dup_copies_hold_one_place_until_the_last_close),
