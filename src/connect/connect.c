@@ -189,7 +189,9 @@ static bool track(int fd, struct cb_pending *p, uint64_t *token)
 {
 	CB_INSIDE(inside);
 	p->kind = CB_PENDING_CONNECT;
-	p->start_ms = cb_now_ms();
+	/* The breaker was asked a moment ago: its clock reading will do. A
+	 * permit carried on from a held refusal was taken earlier. */
+	p->start_ms = p->link ? cb_now_ms() : p->guard.ticket.start_ms;
 	p->ino = 0;
 	uint64_t timeout = p->guard.b->cfg->connect_timeout_ms;
 	p->due = timeout ? cb_breaker_due_register(p->guard.b->slot, cb_process_pid(),

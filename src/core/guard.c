@@ -119,7 +119,10 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	struct cb_env env;
 	struct cb_transition tr;
 	cb_guard_env(&env, false);
-	reap(b, &env);
+	/* Deadlines are registered only with connect_timeout; any left from
+	 * an earlier configuration are the once-a-second turn's. */
+	if (b->cfg->connect_timeout_ms)
+		reap(b, &env);
 	memset(&tr, 0, sizeof(tr));
 	g->b = b;
 	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
