@@ -23,21 +23,23 @@ PLAIN_PID=$!
 CB_PIDS="$CB_PIDS $PLAIN_PID"
 
 # start_protected runs `env VAR=... python3`: env itself has the library
-# loaded (without CBREAKER_CONFIG in its environment) until it execs
-# python3, which maps it again a moment later; wait for python3 itself.
+# loaded (without CBREAKER_CONFIG in its environment: its CONFIG column is
+# the default, its command line names cb.ini) until it execs python3,
+# which maps it again a moment later; wait for python3 itself, by the
+# CONFIG column.
 # shellcheck disable=SC2317 # called through wait_until
-listed() { "$TOOL" ps | awk -v p="$1" '$1 == p' | grep -qF "$2"; }
+listed() { "$TOOL" ps | awk -v p="$1" -v c="$2" '$1 == p && $3 == c' | grep -q .; }
+default=$("$TOOL" help | sed -n 's/.*installed \(.*\))$/\1/p')
+[ -n "$default" ] || fail "no default path in the help"
 # shellcheck disable=SC2154 # app_PID: set by start_protected
 wait_until 10 listed "$app_PID" "$T/cb.ini"
-wait_until 10 listed "$NOCFG_PID" "sleep 60"
+wait_until 10 listed "$NOCFG_PID" "$default"
 
 "$TOOL" ps >"$T/ps" 2>"$T/err" || fail "cbreaker ps: $(cat "$T/err")"
 head -n 1 "$T/ps" | grep -Eq '^PID +USER +CONFIG +COMMAND$' || fail "header: $(head -n 1 "$T/ps")"
 line=$(awk -v p="$app_PID" '$1 == p' "$T/ps")
 echo "$line" | grep -Eq "^$app_PID +$(id -un) +$T/cb.ini +.*protected.py" ||
 	fail "the protected process: '$line'"
-default=$("$TOOL" help | sed -n 's/.*installed \(.*\))$/\1/p')
-[ -n "$default" ] || fail "no default path in the help"
 awk -v p="$NOCFG_PID" '$1 == p' "$T/ps" | grep -qF " $default  sleep 60" ||
 	fail "a process without CBREAKER_CONFIG should show $default: $(cat "$T/ps")"
 ! awk -v p="$PLAIN_PID" '$1 == p' "$T/ps" | grep -q . || fail "a process without the library is listed"
