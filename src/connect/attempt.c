@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "connect/judge.h"
 #include "connect/record.h"
@@ -18,8 +19,14 @@ enum { HELD_FREE = 0, HELD_BUSY = 1, HELD_WAITING = 2, HELD_LINKED = 3, HELD_STA
 #define HELD_SEQ_SHIFT   8
 _Static_assert(CB_ATTEMPT_HELD_MAX <= 1 << (HELD_SEQ_SHIFT - HELD_INDEX_SHIFT), "index bits");
 
+/* What cb_attempt_link reads of a waiting entry before it owns it: in
+ * atomics, written before the entry waits, read after its word says it
+ * does (a compare-and-swap on the word then confirms it did not change). */
 struct held {
 	_Atomic uint64_t word;
+	_Atomic(const struct cb_slot *) slot; /* the refused connect's breaker */
+	_Atomic uint64_t ip[2];               /* and its address (base.h, cb_address) */
+	_Atomic uint32_t port;
 	struct cb_pending p; /* the refused connect: its guard holds the ticket */
 	int err;
 	int64_t held_ms;
@@ -76,10 +83,28 @@ bool cb_attempt_hold(const struct cb_pending *p, int err)
 		h->p.link = 0;
 		h->err = err;
 		h->held_ms = cb_now_ms();
+		struct cb_address a;
+		uint64_t ip[2];
+		cb_address_of(&p->addr.sa, &a);
+		memcpy(ip, a.ip, sizeof(ip));
+		atomic_store_explicit(&h->slot, p->guard.b->slot, memory_order_relaxed);
+		atomic_store_explicit(&h->ip[0], ip[0], memory_order_relaxed);
+		atomic_store_explicit(&h->ip[1], ip[1], memory_order_relaxed);
+		atomic_store_explicit(&h->port, a.port, memory_order_relaxed);
 		atomic_store(&h->word, word_of(seq, i, HELD_WAITING));
 		return true;
 	}
 	return false;
+}
+
+/* Is the waiting entry h's refused connect to `to`? */
+static bool held_at(const struct held *h, const struct cb_address *to)
+{
+	uint64_t ip[2];
+	memcpy(ip, to->ip, sizeof(ip));
+	return atomic_load_explicit(&h->port, memory_order_relaxed) == to->port &&
+	       atomic_load_explicit(&h->ip[0], memory_order_relaxed) == ip[0] &&
+	       atomic_load_explicit(&h->ip[1], memory_order_relaxed) == ip[1];
 }
 
 bool cb_attempt_link(const struct cb_slot *slot, struct cb_pending *p)
@@ -88,16 +113,19 @@ bool cb_attempt_link(const struct cb_slot *slot, struct cb_pending *p)
 	p->link = 0;
 	if (atomic_load_explicit(&in_use, memory_order_relaxed) == 0)
 		return false;
+	struct cb_address to;
+	cb_address_of(&p->addr.sa, &to);
 	for (unsigned int i = 0; i < CB_ATTEMPT_HELD_MAX; i++) {
 		struct held *h = &table[i];
 		uint64_t w = atomic_load(&h->word);
 		/* The breaker is read while the entry waits; the CAS below
 		 * confirms the entry did not change meanwhile. */
-		if ((w & HELD_STATE_MASK) != HELD_WAITING || h->p.guard.b->slot != slot)
+		if ((w & HELD_STATE_MASK) != HELD_WAITING ||
+		    atomic_load_explicit(&h->slot, memory_order_relaxed) != slot)
 			continue;
 		/* The same address again is a retry, not a walk: the attempt
 		 * before it failed, and counts before this one is decided. */
-		if (cb_record_same_address(&h->p.addr, &p->addr)) {
+		if (held_at(h, &to)) {
 			finish(i, w);
 			continue;
 		}
