@@ -90,10 +90,13 @@ $(BUILD)/libcore.a: $(CORE_SAN)
 	@rm -f $@
 	$(call say,AR,$@)ar rcs $@ $^
 
-# No DT_NEEDED on libcurl: curl's functions are found at run time.
+# No DT_NEEDED on libcurl: curl's functions are found at run time. Bound
+# lazily (-z lazy, whatever the toolchain's default): every exec pays for
+# the imports resolved at load, and most processes call few of them
+# (README "Performance").
 $(LIB): $(SHIM_OBJ) $(BUILD)/libcore-pic.a
 	$(call say,LD,$@)$(CC) $(PICSAN) -shared -o $@ $(SHIM_OBJ) -Wl,--whole-archive $(BUILD)/libcore-pic.a -Wl,--no-whole-archive \
-	  -Wl,-z,now -Wl,--as-needed $(INIH_STATIC) -Wl,--exclude-libs,ALL -ldl -pthread
+	  -Wl,-z,lazy -Wl,--as-needed $(INIH_STATIC) -Wl,--exclude-libs,ALL -ldl -pthread
 
 $(TOOL): $(TOOL_OBJ) $(BUILD)/libcore.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libcore.a $(INIH_LIBS) $(HIREDIS_LIBS) -ldl -pthread

@@ -1,8 +1,13 @@
-/* bench_startup.c - what loading the shim adds to a process's start-up:
- * /bin/true spawned and waited for, without the shim, with the shim and no
- * configuration, and with a 50-breaker configuration (shared state file
- * already there, and private state), all in one run.
- * Usage: bench_startup /abs/path/libcbreaker.so */
+/* bench_startup.c - what loading the shim adds to a process's start-up,
+ * for tests/bench/budget.py: /bin/true spawned (posix_spawn) and waited
+ * for, ROUNDS times for each case, the cases interleaved spawn by spawn so
+ * that a busy machine's drift falls on all of them alike; prints each
+ * case's median in microseconds, one line per case, in order.
+ *
+ *   bench_startup ROUNDS LIB CASE...
+ *
+ * A CASE is "-" (no shim) or a configuration file (LIB preloaded with
+ * CBREAKER_CONFIG naming it; it need not exist). */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
-#define RUNS 300
+#define CASES_MAX 8
 
 static double now_us(void)
 {
@@ -22,84 +25,64 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Mean microseconds for spawning /bin/true with `env` and waiting for it. */
-static double spawn_cost(char **env)
+/* Microseconds for spawning /bin/true with `env` and waiting for it. */
+static double spawn_once(char **env)
 {
 	char *argv[] = {"/bin/true", NULL};
 	double t0 = now_us();
-	for (int i = 0; i < RUNS; i++) {
-		pid_t pid;
-		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, env) != 0) {
-			perror("posix_spawn");
-			exit(1);
-		}
-		int status;
-		waitpid(pid, &status, 0);
-	}
-	return (now_us() - t0) / RUNS;
-}
-
-static void write_config(const char *path, const char *state)
-{
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		perror(path);
+	pid_t pid;
+	if (posix_spawn(&pid, argv[0], NULL, NULL, argv, env) != 0) {
+		perror("posix_spawn");
 		exit(1);
 	}
-	fprintf(f, "[global]\nstate_file = %s\n", state);
-	for (int i = 0; i < 50; i++)
-		fprintf(f, "[svc%d]\nhosts = svc%d.example.internal:443 10.%d.0.0/16\n", i, i, i);
-	fclose(f);
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_startup: /bin/true failed\n");
+		exit(1);
+	}
+	return now_us() - t0;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s /abs/path/libcbreaker.so\n", argv[0]);
+	int rounds = argc > 3 ? atoi(argv[1]) : 0;
+	int n = argc - 3;
+	if (rounds <= 0 || n > CASES_MAX) {
+		fprintf(stderr, "usage: see the top of tests/bench/bench_startup.c\n");
 		return 2;
 	}
-	char dir[] = "/tmp/cbbench.XXXXXX";
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
+	static char vars[CASES_MAX][2][4096];
+	char *envs[CASES_MAX][4];
+	for (int c = 0; c < n; c++) {
+		const char *cfg = argv[3 + c];
+		envs[c][0] = "PATH=/usr/bin:/bin";
+		envs[c][1] = envs[c][2] = envs[c][3] = NULL;
+		if (strcmp(cfg, "-") == 0)
+			continue;
+		snprintf(vars[c][0], sizeof(vars[c][0]), "LD_PRELOAD=%s", argv[2]);
+		snprintf(vars[c][1], sizeof(vars[c][1]), "CBREAKER_CONFIG=%s", cfg);
+		envs[c][1] = vars[c][0];
+		envs[c][2] = vars[c][1];
 	}
-	char shared_cfg[256], private_cfg[256], state[256], missing[256];
-	snprintf(shared_cfg, sizeof(shared_cfg), "%s/shared.ini", dir);
-	snprintf(private_cfg, sizeof(private_cfg), "%s/private.ini", dir);
-	snprintf(state, sizeof(state), "%s/state", dir);
-	snprintf(missing, sizeof(missing), "%s/none.ini", dir);
-	write_config(shared_cfg, state);
-	write_config(private_cfg, "none");
-
-	char preload[512], c_shared[300], c_private[300], c_missing[300];
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", argv[1]);
-	snprintf(c_shared, sizeof(c_shared), "CBREAKER_CONFIG=%s", shared_cfg);
-	snprintf(c_private, sizeof(c_private), "CBREAKER_CONFIG=%s", private_cfg);
-	snprintf(c_missing, sizeof(c_missing), "CBREAKER_CONFIG=%s", missing);
-	char *env_none[] = {"PATH=/usr/bin:/bin", NULL};
-	char *env_noconf[] = {"PATH=/usr/bin:/bin", preload, c_missing, NULL};
-	char *env_shared[] = {"PATH=/usr/bin:/bin", preload, c_shared, NULL};
-	char *env_private[] = {"PATH=/usr/bin:/bin", preload, c_private, NULL};
-
-	spawn_cost(env_shared); /* creates the state file and warms caches */
-	double base = spawn_cost(env_none);
-	double noconf = spawn_cost(env_noconf);
-	double shared = spawn_cost(env_shared);
-	double priv = spawn_cost(env_private);
-	double base2 = spawn_cost(env_none);
-	base = (base + base2) / 2;
-
-	printf("start-up of /bin/true (%d runs each, mean)\n", RUNS);
-	printf("%-44s %10s %10s\n", "case", "us/run", "added us");
-	printf("%-44s %10.1f %10s\n", "no shim", base, "-");
-	printf("%-44s %10.1f %+10.1f\n", "shim, no configuration file", noconf, noconf - base);
-	printf("%-44s %10.1f %+10.1f\n", "shim, 50 breakers, shared state file", shared,
-	       shared - base);
-	printf("%-44s %10.1f %+10.1f\n", "shim, 50 breakers, state_file = none", priv, priv - base);
-
-	unlink(shared_cfg);
-	unlink(private_cfg);
-	unlink(state);
-	rmdir(dir);
+	double *t = calloc((size_t)rounds * (size_t)n, sizeof(*t));
+	if (!t)
+		return 1;
+	for (int c = 0; c < n; c++) /* warm the caches, make the state files */
+		spawn_once(envs[c]);
+	for (int r = 0; r < rounds; r++)
+		for (int c = 0; c < n; c++)
+			t[(size_t)c * (size_t)rounds + (size_t)r] = spawn_once(envs[c]);
+	for (int c = 0; c < n; c++) {
+		double *mine = &t[(size_t)c * (size_t)rounds];
+		qsort(mine, (size_t)rounds, sizeof(*mine), by_value);
+		printf("%.1f\n", mine[rounds / 2]);
+	}
+	free(t);
 	return 0;
 }
