@@ -12,7 +12,7 @@
 # endpoint admits; a reset clears the endpoints. Status JSON, the table and the metrics show each endpoint.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/connect_lib.sh"
-need python3 curl
+need python3
 private_hosts "127.0.0.1 two.test" "127.0.0.2 two.test"
 
 P=$(free_port)
@@ -61,11 +61,13 @@ assert_eq "$(py 2>>"$T/err")" "127.0.0.2 127.0.0.1 OK 127.0.0.2" "walk after a r
 assert_eq "$(endpoint 127.0.0.1 state)" open "the dead address's endpoint after a reload"
 
 # curl walks the answers itself: never turned away while .2 admits.
-for i in 1 2; do
-	code=$(shim "$T/c.ini" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://two.test:$P/" 2>>"$T/err")
-	assert_eq "$code" 200 "curl $i"
-done
-assert_eq "$(breaker_field "$T/c.ini" state)" closed "the breaker after curl"
+if runs_here curl; then
+	for i in 1 2; do
+		code=$(shim "$T/c.ini" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://two.test:$P/" 2>>"$T/err")
+		assert_eq "$code" 200 "curl $i"
+	done
+	assert_eq "$(breaker_field "$T/c.ini" state)" closed "the breaker after curl"
+fi
 
 # Table and metrics.
 "$TOOL" -c "$T/c.ini" status >"$T/table" || true
@@ -85,8 +87,11 @@ py >/dev/null 2>>"$T/err"
 py >/dev/null 2>>"$T/err"
 assert_eq "$(endpoint 127.0.0.2 state)" open "the second address's endpoint after the outage"
 assert_eq "$(breaker_field "$T/c.ini" state)" open "the breaker with every endpoint open"
-out=$(shim "$T/c.ini" curl -sS -o /dev/null --max-time 5 "http://two.test:$P/" 2>&1) && fail "curl got through"
-echo "$out" | grep -q "(7) cbreaker: every endpoint of breaker 'svc' is open" || fail "curl with every endpoint open: $out"
+if runs_here curl; then
+	out=$(shim "$T/c.ini" curl -sS -o /dev/null --max-time 5 "http://two.test:$P/" 2>&1) && fail "curl got through"
+	echo "$out" | grep -q "(7) cbreaker: every endpoint of breaker 'svc' is open" ||
+		fail "curl with every endpoint open: $out"
+fi
 
 # A reset clears the breaker and every endpoint.
 "$TOOL" -c "$T/c.ini" reset svc >/dev/null
