@@ -7,25 +7,10 @@
 
 #define MIN_CAP 16
 
-/* Fibonacci hashing (Knuth, TAOCP 6.4): one multiply spreads every input bit
- * into the top bits, which pick the slot; FNV-1a's low bits alone are weak. */
-static size_t slot_of(uint64_t h, unsigned shift)
-{
-	return (size_t)((h * 0x9e3779b97f4a7c15ULL) >> shift);
-}
-
 static struct cb_mt_entry *probe(const struct cb_mtable *t, uint64_t hash, const void *key,
                                  size_t keylen)
 {
-	size_t i = slot_of(hash, t->shift);
-
-	for (size_t n = 0; n < t->cap; n++, i = (i + 1) & (t->cap - 1)) {
-		struct cb_mt_entry *e = &t->slots[i];
-		if (!e->key ||
-		    (e->hash == hash && e->keylen == keylen && !memcmp(e->key, key, keylen)))
-			return e;
-	}
-	return NULL; /* unreachable while the table is at most half full */
+	return (struct cb_mt_entry *)cb_mtable_probe(t, hash, key, keylen);
 }
 
 static int grow(struct cb_mtable *t)
@@ -86,15 +71,6 @@ int cb_mtable_add(struct cb_mtable *t, uint64_t hash, const void *key, size_t ke
 	rules[at] = *rule;
 	e->n++;
 	return 0;
-}
-
-const struct cb_mt_entry *cb_mtable_get(const struct cb_mtable *t, uint64_t hash, const void *key,
-                                        size_t keylen)
-{
-	if (!t->count)
-		return NULL;
-	const struct cb_mt_entry *e = probe(t, hash, key, keylen);
-	return e && e->key ? e : NULL;
 }
 
 const struct cb_port_rule *cb_mt_entry_rule(const struct cb_mt_entry *e, uint16_t port)
