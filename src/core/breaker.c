@@ -574,7 +574,10 @@ static bool reject(struct cb_slot *s, const struct cb_breaker_config *c, struct 
 	}
 	/* With a fallback the caller sends the call there instead (README
 	 * "Fallback addresses"): an outcome of its own, not a rejection. */
-	atomic_fetch_add_explicit(c->fallback.n ? &s->fallbacks : &s->rejected, 1, RELAXED);
+	if (c->fallback.n)
+		atomic_fetch_add_explicit(&s->fallbacks, 1, RELAXED);
+	else
+		cb_slot_count_rejected(s);
 	return false;
 }
 
@@ -720,7 +723,7 @@ void cb_breaker_reset(struct cb_slot *s, const struct cb_breaker_config *c,
 	atomic_store_explicit(&s->successes, 0, RELAXED);
 	atomic_store_explicit(&s->failures, 0, RELAXED);
 	atomic_store_explicit(&s->slow, 0, RELAXED);
-	atomic_store_explicit(&s->rejected, 0, RELAXED);
+	cb_slot_clear_rejected(s);
 	atomic_store_explicit(&s->would_reject, 0, RELAXED);
 	atomic_store_explicit(&s->fallbacks, 0, RELAXED);
 	/* Repairs a seqlock left odd by a writer that died mid-write. */
@@ -786,7 +789,7 @@ void cb_breaker_snapshot(const struct cb_slot *s, const struct cb_breaker_config
 	out->successes = atomic_load_explicit(&s->successes, RELAXED);
 	out->failures = atomic_load_explicit(&s->failures, RELAXED);
 	out->slow = atomic_load_explicit(&s->slow, RELAXED);
-	out->rejected = atomic_load_explicit(&s->rejected, RELAXED);
+	out->rejected = cb_slot_rejected(s);
 	out->would_reject = atomic_load_explicit(&s->would_reject, RELAXED);
 	out->fallbacks = atomic_load_explicit(&s->fallbacks, RELAXED);
 	out->connections = atomic_load_explicit(&s->connections, RELAXED);

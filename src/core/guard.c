@@ -179,7 +179,7 @@ enum cb_place cb_guard_conn_take(const struct cb_breaker_rt *b)
 	case CB_CONN_TAKEN:
 		return CB_PLACE_TAKEN;
 	case CB_CONN_FULL:
-		atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+		cb_slot_count_rejected(b->slot);
 		return CB_PLACE_REFUSED;
 	case CB_CONN_UNCOUNTED:
 	default:
@@ -204,7 +204,7 @@ void cb_guard_conn_reclaim(const struct cb_breaker_rt *b)
 
 void cb_guard_rejected(const struct cb_breaker_rt *b)
 {
-	atomic_fetch_add_explicit(&b->slot->rejected, 1, memory_order_relaxed);
+	cb_slot_count_rejected(b->slot);
 }
 
 void cb_guard_fallback_missed(const struct cb_breaker_rt *b)

@@ -84,9 +84,12 @@ static void log_diag(const struct cb_diag *diag, const char *consequence)
  * for (or when nothing is shared). */
 static struct cb_slot *private_slot(void)
 {
-	struct cb_slot *s = calloc(1, sizeof(*s));
-	if (s)
+	/* Aligned as its cache-line shards are (slot.h). */
+	struct cb_slot *s = aligned_alloc(_Alignof(struct cb_slot), sizeof(*s));
+	if (s) {
+		memset(s, 0, sizeof(*s));
 		cb_slot_init(s);
+	}
 	return s;
 }
 

@@ -61,7 +61,7 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 		return "state out of range";
 	const uint64_t counters[] = {
 	        LOAD(s->calls),          LOAD(s->successes),      LOAD(s->failures),
-	        LOAD(s->slow),           LOAD(s->rejected),       LOAD(s->would_reject),
+	        LOAD(s->slow),           cb_slot_rejected(s),     LOAD(s->would_reject),
 	        LOAD(s->fallbacks),      LOAD(s->transitions[0]), LOAD(s->transitions[1]),
 	        LOAD(s->transitions[2]), LOAD(s->transitions[3]), LOAD(s->transitions[4])};
 	_Static_assert(CB_STATE_COUNT == 5, "one transitions counter per state above");
@@ -116,6 +116,34 @@ void cb_slot_init(struct cb_slot *s)
 	atomic_store_explicit(&s->state, cb_slot_word(0, CB_CLOSED), memory_order_release);
 }
 
+/* Threads take shards in turn, once each. */
+static __thread uint8_t my_shard __attribute__((tls_model("initial-exec")));
+static _Atomic uint8_t shards_given;
+
+void cb_slot_count_rejected(struct cb_slot *s)
+{
+	if (my_shard == 0)
+		my_shard = (uint8_t)(atomic_fetch_add_explicit(&shards_given, 1,
+		                                               memory_order_relaxed) %
+		                     CB_REJECTION_SHARDS) +
+		           1;
+	atomic_fetch_add_explicit(&s->rejections[my_shard - 1].n, 1, memory_order_relaxed);
+}
+
+uint64_t cb_slot_rejected(const struct cb_slot *s)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < CB_REJECTION_SHARDS; i++)
+		n += atomic_load_explicit(&s->rejections[i].n, memory_order_relaxed);
+	return n;
+}
+
+void cb_slot_clear_rejected(struct cb_slot *s)
+{
+	for (int i = 0; i < CB_REJECTION_SHARDS; i++)
+		atomic_store_explicit(&s->rejections[i].n, 0, memory_order_relaxed);
+}
+
 void cb_slot_clear_breaker(struct cb_slot *s)
 {
 	/* From `state` up to the endpoint fields: every field of the breaker;
@@ -126,6 +154,7 @@ void cb_slot_clear_breaker(struct cb_slot *s)
 	uint32_t flags = atomic_load(&s->flags);
 	memset(from, 0, (size_t)(to - from));
 	atomic_store(&s->flags, flags);
+	cb_slot_clear_rejected(s);
 	/* A new generation: a ticket of the old address never moves it. */
 	atomic_store(&s->state, cb_slot_word(cb_slot_word_generation(word) + 1, CB_CLOSED));
 }

@@ -33,11 +33,12 @@ enum cb_error_kind { CB_ERR_NONE, CB_ERR_ERRNO, CB_ERR_CURL, CB_ERR_HTTP };
 #define CB_ERROR_KIND(e)      ((enum cb_error_kind)((e) >> 16))
 #define CB_ERROR_VALUE(e)     ((int)((e)&0xffff))
 
-#define CB_WINDOW_BUCKETS 20
-#define CB_DUE_ENTRIES    8   /* pending connects with a deadline, per breaker, host-wide */
-#define CB_FLEET_BY_MAX   192 /* "web-1 web-2 ...": the reporters of a fleet opening */
-#define CB_CONN_HOLDERS   32  /* processes holding a breaker's connections at once, host-wide */
-#define CB_ENDPOINTS_MAX  64  /* sub-breakers of a breaker with scope = endpoint, host-wide */
+#define CB_WINDOW_BUCKETS   20
+#define CB_DUE_ENTRIES      8   /* pending connects with a deadline, per breaker, host-wide */
+#define CB_FLEET_BY_MAX     192 /* "web-1 web-2 ...": the reporters of a fleet opening */
+#define CB_CONN_HOLDERS     32  /* processes holding a breaker's connections at once, host-wide */
+#define CB_ENDPOINTS_MAX    64  /* sub-breakers of a breaker with scope = endpoint, host-wide */
+#define CB_REJECTION_SHARDS 4   /* cache lines a slot's rejection count is spread over */
 
 /* Each word is epoch << 32 | count: a bucket whose epoch is not the current
  * one is stale and is restarted by whoever records into it first. */
@@ -66,8 +67,7 @@ struct cb_slot {
 	_Atomic uint64_t calls;     /* calls let through (all outcomes) */
 	_Atomic uint64_t successes; /* fast successes */
 	_Atomic uint64_t failures;
-	_Atomic uint64_t slow; /* slow successes */
-	_Atomic uint64_t rejected;
+	_Atomic uint64_t slow;                        /* slow successes */
 	_Atomic uint64_t would_reject;                /* observe mode */
 	_Atomic uint64_t transitions[CB_STATE_COUNT]; /* by target state */
 
@@ -109,6 +109,14 @@ struct cb_slot {
 	_Atomic uint64_t endpoint_ip[2];
 	_Atomic uint32_t endpoint_port;
 	_Atomic int64_t endpoint_seen_ms;
+
+	/* Rejections, in one cache line per shard: a thread adds to its own
+	 * shard (cb_slot_count_rejected), so that threads rejecting on one
+	 * breaker at once write no line in common; read as their sum
+	 * (cb_slot_rejected). */
+	struct {
+		_Alignas(64) _Atomic uint64_t n;
+	} rejections[CB_REJECTION_SHARDS];
 };
 
 /* flags: a breaker discovery made (README "Discovery"), not one the
@@ -150,6 +158,11 @@ static inline enum cb_state cb_slot_state(const struct cb_slot *s)
  * deadlines further ahead of now_ms (CLOCK_MONOTONIC) than any open time
  * can reach. Reads only; no system call. */
 const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms);
+
+/* Counts one rejection in this thread's shard; all of them, summed. */
+void cb_slot_count_rejected(struct cb_slot *s);
+uint64_t cb_slot_rejected(const struct cb_slot *s);
+void cb_slot_clear_rejected(struct cb_slot *s);
 
 /* Initialises a zeroed slot: closed, generation 0. */
 void cb_slot_init(struct cb_slot *s);

@@ -166,7 +166,7 @@ static void test_half_open_probe_walks_on_to_the_next_address_as_one_probe(void 
 	/* The permit is taken: only the walk's next connect may go on. */
 	assert_int_equal(blocking_connect(2, PROBE_PORT, 0), 0);
 	assert_int_equal(cb_slot_state(probe->slot), CB_CLOSED);
-	assert_int_equal(atomic_load(&probe->slot->rejected), 0);
+	assert_int_equal(cb_slot_rejected(probe->slot), 0);
 }
 
 static void test_half_open_probe_refused_everywhere_reopens(void **state)
@@ -231,7 +231,7 @@ static void test_nonblocking_rejection_answers_like_a_refused_socket(void **stat
 	assert_int_equal(fake.last_connect_family, AF_UNSPEC); /* reset, as the kernel does */
 	assert_int_equal(cb_connect_connect(fd, (const struct sockaddr *)&a, sizeof(a)), -1);
 	assert_int_equal(errno, EINPROGRESS); /* a new attempt, rejected again */
-	assert_int_equal(atomic_load(&walk->slot->rejected), 2);
+	assert_int_equal(cb_slot_rejected(walk->slot), 2);
 }
 
 static void test_blocking_rejection_fails_at_once(void **state)

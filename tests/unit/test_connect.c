@@ -579,7 +579,7 @@ static void test_connection_over_max_connections_is_rejected_and_moves_nothing(v
 	assert_int_equal(connect_to(stream_socket(false), LIMITED_PORT), -1);
 	assert_int_equal(errno, ECONNREFUSED);
 	assert_int_equal(fake.connects, before);
-	assert_int_equal(atomic_load(&limited->slot->rejected), 1);
+	assert_int_equal(cb_slot_rejected(limited->slot), 1);
 	assert_recorded(limited, 1, 0, 0);
 	assert_int_equal(connections(), 1);
 }
@@ -650,7 +650,7 @@ static void test_rejected_connect_makes_no_real_call_and_returns_reject_errno(vo
 	assert_int_equal(connect_to(fd, API_PORT), -1);
 	assert_int_equal(errno, ENETUNREACH);
 	assert_int_equal(fake.connects, before);
-	assert_int_equal(atomic_load(&api->slot->rejected), 1);
+	assert_int_equal(cb_slot_rejected(api->slot), 1);
 	assert_false(in_flight(fd));
 }
 
@@ -683,7 +683,7 @@ static void test_datagram_socket_passes_through_an_open_breaker(void **state)
 	int before = fake.connects;
 	assert_int_equal(connect_to(fd, API_PORT), 0);
 	assert_int_equal(fake.connects, before + 1);
-	assert_int_equal(atomic_load(&api->slot->rejected), 0);
+	assert_int_equal(cb_slot_rejected(api->slot), 0);
 	assert_false(in_flight(fd));
 }
 
@@ -694,7 +694,7 @@ static void test_datagram_socket_of_unrecorded_type_is_asked_and_passes_through(
 	int fd = cb_libc_socket(AF_INET, SOCK_DGRAM, 0); /* made behind the hooks' back */
 	assert_int_equal(cb_socktype_get(fd), CB_SOCKTYPE_UNKNOWN);
 	assert_int_equal(connect_to(fd, API_PORT), 0);
-	assert_int_equal(atomic_load(&api->slot->rejected), 0);
+	assert_int_equal(cb_slot_rejected(api->slot), 0);
 }
 
 /* -- connect_timeout on a blocking connect ------------------------------ */

@@ -428,12 +428,12 @@ static void test_state_survives_close_and_reopen(void **state)
 {
 	struct fixture *f = *state;
 	struct cb_store *a = open_ok(f);
-	atomic_store(&cb_store_find(a, "api", true)->rejected, 42);
+	atomic_store(&cb_store_find(a, "api", true)->rejections[2].n, 42);
 	cb_store_close(a);
 	struct cb_store *b = open_ok(f);
 	struct cb_slot *s = cb_store_find(b, "api", false);
 	assert_non_null(s);
-	assert_int_equal(atomic_load(&s->rejected), 42);
+	assert_int_equal(cb_slot_rejected(s), 42);
 	cb_store_close(b);
 }
 
@@ -1292,7 +1292,7 @@ static void test_slot_check_refuses_each_field_out_of_range(void **state)
 			s->name_hash ^= 1;
 			break;
 		case 3:
-			atomic_store(&s->rejected, UINT64_C(1) << 60);
+			atomic_store(&s->rejections[1].n, UINT64_C(1) << 60);
 			break;
 		case 4:
 			atomic_store(&s->retry_at_ms, now + INT64_C(3) * 366 * 86400 * 1000);
