@@ -208,10 +208,11 @@ static bool track(int fd, struct cb_pending *p, uint64_t *token)
 static void keep_following(int fd, uint64_t *token)
 {
 	struct cb_pending p;
-	if (cb_inflight_take(fd, *token, &p)) {
-		p.ino = cb_follow_socket_ino(fd);
-		cb_inflight_put(fd, &p, token);
-	}
+	if (!cb_inflight_take(fd, *token, &p))
+		return;
+	p.ino = cb_follow_socket_ino(fd);
+	if (!cb_inflight_put(fd, &p, token)) /* cannot follow it after all */
+		cb_follow_record(&p, CB_OUTCOME_NEUTRAL, 0);
 }
 
 /* After it: records what the call itself tells (err, 0 = it returned 0).
@@ -324,15 +325,20 @@ static bool take_place(int fd, const struct cb_breaker_rt *b)
 	}
 }
 
-/* What to do with a connect to breaker b's destination. A connect that
- * follows a held refusal of b links to it (the attempt rule), and carries
- * its probe permit when it has one. */
-static enum admission admit(int fd, const struct sockaddr *addr, const struct cb_breaker_rt *b,
+/* What to do with a connect to breaker *bp's destination; with scope =
+ * endpoint *bp becomes its address's endpoint (only for a stream socket:
+ * a datagram "connect" makes none). A connect that follows a held refusal
+ * of the breaker links to it (the attempt rule), and carries its probe
+ * permit when it has one. */
+static enum admission admit(int fd, const struct sockaddr *addr, const struct cb_breaker_rt **bp,
                             struct cb_pending *p)
 {
 	CB_INSIDE(inside);
 	if (!is_stream(fd))
 		return PASS;
+	if ((*bp)->endpoints)
+		*bp = endpoint_of(*bp, addr);
+	const struct cb_breaker_rt *b = *bp;
 	memcpy(&p->addr, addr,
 	       addr->sa_family == AF_INET ? sizeof(p->addr.in) : sizeof(p->addr.in6));
 	if (cb_transfer_breaker == b) { /* inside a curl transfer counted for b: enforce only */
@@ -421,11 +427,9 @@ static __attribute__((noinline)) ssize_t protected_opening(int fd, const struct 
 {
 	if (!b->cfg && !(b = discovered(b->rt, o->addr)))
 		return real_opening(fd, o);
-	if (b->endpoints)
-		b = endpoint_of(b, o->addr);
 	struct cb_pending p;
 	memset(&p, 0, sizeof(p));
-	switch (admit(fd, o->addr, b, &p)) {
+	switch (admit(fd, o->addr, &b, &p)) {
 	case PASS: {
 		ssize_t r = real_opening(fd, o);
 		if (r < 0) {

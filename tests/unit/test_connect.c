@@ -33,6 +33,7 @@
 #define API_PORT       8001 /* breaker "api" */
 #define TIMED_PORT     8002 /* breaker "timed": connect_timeout = 2s */
 #define LIMITED_PORT   8003 /* breaker "limited": max_connections = 1 */
+#define SPREAD_PORT    8004 /* breaker "spread": scope = endpoint */
 #define UNMATCHED_PORT 9999
 #define TIMEOUT_MS     2000
 #define UNTOUCHED      4242 /* an errno no call here sets */
@@ -54,11 +55,15 @@ static const char config_text[] = "[global]\n"
                                   "[limited]\n"
                                   "hosts = 127.0.0.1:8003\n"
                                   "failure_threshold = 0\n"
-                                  "max_connections = 1\n";
+                                  "max_connections = 1\n"
+                                  "[spread]\n"
+                                  "hosts = 127.0.0.1:8004\n"
+                                  "failure_threshold = 0\n"
+                                  "scope = endpoint\n";
 
 static char config_path[] = "/tmp/cbreaker-test-connect-XXXXXX";
 static const struct cb_runtime *rt;
-static const struct cb_breaker_rt *api, *timed, *limited;
+static const struct cb_breaker_rt *api, *timed, *limited, *spread;
 
 static int load_runtime(void **state)
 {
@@ -67,7 +72,8 @@ static int load_runtime(void **state)
 	api = fake_breaker(rt, "api");
 	timed = fake_breaker(rt, "timed");
 	limited = fake_breaker(rt, "limited");
-	return api && timed && limited ? 0 : -1;
+	spread = fake_breaker(rt, "spread");
+	return api && timed && limited && spread ? 0 : -1;
 }
 
 static int remove_config(void **state)
@@ -687,6 +693,24 @@ static void test_datagram_socket_passes_through_an_open_breaker(void **state)
 	assert_false(in_flight(fd));
 }
 
+/* scope = endpoint (README "Endpoint scope"): a stream connect is judged
+ * by its address's endpoint; a datagram "connect" makes none. */
+static void test_endpoint_scope_judges_stream_connects_by_their_address(void **state)
+{
+	(void)state;
+	struct cb_endpoint_view v[CB_ENDPOINTS_MAX];
+	int udp = cb_connect_socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(connect_to(udp, SPREAD_PORT), 0);
+	assert_int_equal(cb_endpoints_list(rt->store, "spread", fake.now_ms, v, CB_ENDPOINTS_MAX),
+	                 0);
+	connected(SPREAD_PORT);
+	assert_int_equal(cb_endpoints_list(rt->store, "spread", fake.now_ms, v, CB_ENDPOINTS_MAX),
+	                 1);
+	assert_string_equal(v[0].address, "127.0.0.1:8004");
+	assert_int_equal(atomic_load(&v[0].slot->successes), 1);
+	assert_int_equal(atomic_load(&spread->slot->calls), 0); /* the breaker's own slot */
+}
+
 static void test_datagram_socket_of_unrecorded_type_is_asked_and_passes_through(void **state)
 {
 	(void)state;
@@ -815,6 +839,7 @@ int main(void)
 	        TEST(test_unmatched_connect_passes_through_with_errno_untouched),
 	        TEST(test_protected_connect_that_succeeds_leaves_errno_untouched),
 	        TEST(test_datagram_socket_passes_through_an_open_breaker),
+	        TEST(test_endpoint_scope_judges_stream_connects_by_their_address),
 	        TEST(test_datagram_socket_of_unrecorded_type_is_asked_and_passes_through),
 	        TEST(test_blocking_connect_is_bounded_by_connect_timeout),
 	        TEST(test_blocking_connect_that_connects_within_connect_timeout_is_a_success),
