@@ -136,7 +136,9 @@ ctl() {
 
 # write_config FILE <<EOF ... - a configuration for the test (stdin).
 write_config() {
-	cat >"$1"
+	# Whole or not at all: a running process's once-a-second look must never
+	# read a half-written file (it would log an error, then reload again).
+	cat >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 
 # shim CONFIG CMD... - runs CMD under the shim with CONFIG.
