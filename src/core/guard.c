@@ -37,13 +37,20 @@ static uint64_t next_random(uint32_t pid)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-void cb_guard_env(struct cb_env *env, bool wall)
+/* The random number is only ever jitter on an opening: drawn only when
+ * `random` (the breaker has jitter), 0 otherwise. */
+static void fill_env(struct cb_env *env, bool wall, bool random)
 {
 	env->now_ms = cb_now_ms();
 	env->wall_ms = wall ? cb_wall_ms() : 0;
 	env->pid = cb_process_pid();
-	env->random = next_random(env->pid);
+	env->random = random ? next_random(env->pid) : 0;
 	env->pid_alive = pid_alive;
+}
+
+void cb_guard_env(struct cb_env *env, bool wall)
+{
+	fill_env(env, wall, true);
 }
 
 /* Logs a transition this process won and adds it to the shared event ring. */
@@ -118,7 +125,7 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
-	cb_guard_env(&env, false);
+	fill_env(&env, false, b->cfg->jitter != 0);
 	/* Deadlines are registered only with connect_timeout; any left from
 	 * an earlier configuration are the once-a-second turn's. */
 	if (b->cfg->connect_timeout_ms)
@@ -139,7 +146,7 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	CB_KEEP_ERRNO;
 	struct cb_env env;
 	struct cb_transition tr;
-	cb_guard_env(&env, o == CB_OUTCOME_FAILURE);
+	fill_env(&env, o == CB_OUTCOME_FAILURE, g->b->cfg->jitter != 0);
 	memset(&tr, 0, sizeof(tr));
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
