@@ -56,15 +56,15 @@ struct cb_failure {
 	const char *address; /* "10.0.0.7:443", may be NULL */
 };
 
-/* May this call go ahead? Fills `t` (always) and `tr` (when this caller
- * moved open -> half_open). In observe mode it always returns true and sets
+/* May this call go ahead? Fills `t` and `tr` (always: tr->happened when
+ * this caller moved open -> half_open). In observe mode it always returns true and sets
  * t->would_reject instead. Takes a probe permit in half_open. A breaker
  * with a fallback counts a call it turns away as `fallbacks`, not
  * `rejected`: the caller sends it to the fallback. */
 bool cb_breaker_decide(struct cb_slot *s, const struct cb_breaker_config *c,
                        const struct cb_env *env, struct cb_ticket *t, struct cb_transition *tr);
 
-/* Records a call's outcome and releases its permit. A ticket from an earlier
+/* Records a call's outcome and releases its permit; fills `tr` (always). A ticket from an earlier
  * generation updates the counters but never moves the state. */
 void cb_breaker_record(struct cb_slot *s, const struct cb_breaker_config *c,
                        const struct cb_env *env, const struct cb_ticket *t, enum cb_outcome o,

@@ -130,8 +130,7 @@ bool cb_guard_begin(const struct cb_breaker_rt *b, struct cb_guard *g)
 	 * an earlier configuration are the once-a-second turn's. */
 	if (b->cfg->connect_timeout_ms)
 		reap(b, &env);
-	memset(&tr, 0, sizeof(tr));
-	g->b = b;
+	g->b = b; /* decide() and record() clear tr themselves */
 	bool allowed = cb_breaker_decide(b->slot, b->cfg, &env, &g->ticket, &tr);
 	if (tr.happened)
 		announce_of(b, &tr, &env);
@@ -147,7 +146,6 @@ void cb_guard_end(struct cb_guard *g, enum cb_outcome o, const struct cb_failure
 	struct cb_env env;
 	struct cb_transition tr;
 	fill_env(&env, o == CB_OUTCOME_FAILURE, g->b->cfg->jitter != 0);
-	memset(&tr, 0, sizeof(tr));
 	cb_breaker_record(g->b->slot, g->b->cfg, &env, &g->ticket, o, f, &tr);
 	if (tr.happened)
 		announce_of(g->b, &tr, &env);
