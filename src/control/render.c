@@ -190,7 +190,7 @@ void cb_render_collect_endpoints(struct cb_render_breaker *out, struct cb_store 
 	/* The breaker's own slot judges only addresses past the endpoints'
 	 * room: its state counts when it judged any. */
 	bool own = w->calls || w->rejected || w->would_reject || w->state != CB_CLOSED;
-	bool operator= w->state == CB_FORCED_OPEN || w->state == CB_DISABLED;
+	bool operators_word = w->state == CB_FORCED_OPEN || w->state == CB_DISABLED;
 	enum cb_state best = w->state;
 	for (size_t i = 0; out->endpoints && i < n; i++) {
 		struct cb_render_endpoint *e = &out->endpoints[out->n_endpoints++];
@@ -209,7 +209,7 @@ void cb_render_collect_endpoints(struct cb_render_breaker *out, struct cb_store 
 			own = true;
 		}
 	}
-	if (!operator)
+	if (!operators_word)
 		w->state = best;
 	free(v);
 }
