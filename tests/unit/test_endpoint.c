@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "control/render.h"
 #include "core/core.h"
 
 static struct cb_runtime rt;
@@ -191,6 +192,46 @@ static void test_curl_is_rejected_only_when_every_endpoint_rejects(void **state)
 	assert_false(cb_endpoint_rejects(&watched, &a, 1000));
 }
 
+/* What status shows (README "Endpoint scope"): each endpoint, and the
+ * breaker as a whole made of them: the best state, the summed counts, and
+ * the operator's word on the breaker itself above both. */
+static void test_the_breaker_as_a_whole_is_the_best_of_its_endpoints(void **state)
+{
+	(void)state;
+	struct cb_address a = v4(1, 80), b = v4(2, 80);
+	const struct cb_breaker_rt *ea = cb_endpoint_for(&api, &a, 1000);
+	const struct cb_breaker_rt *eb = cb_endpoint_for(&api, &b, 1000);
+	open_until(ea->slot, 60000);
+	atomic_store(&ea->slot->failures, 2);
+	atomic_store(&ea->slot->calls, 2);
+	atomic_store(&eb->slot->successes, 3);
+	atomic_store(&eb->slot->calls, 3);
+	struct cb_render_breaker rb;
+	cb_render_collect(&rb, api.cfg, api.slot, 1000);
+	cb_render_collect_endpoints(&rb, rt.store, 1000);
+	assert_int_equal(rb.n_endpoints, 2);
+	assert_string_equal(rb.endpoints[0].address, "127.0.0.1:80");
+	assert_int_equal(rb.endpoints[0].snap.state, CB_OPEN);
+	assert_int_equal(rb.snap.state, CB_CLOSED); /* .2 admits */
+	assert_int_equal(rb.snap.calls, 5);
+	assert_int_equal(rb.snap.failures, 2);
+	cb_render_release(&rb, 1);
+	assert_null(rb.endpoints);
+
+	open_until(eb->slot, 30000);
+	cb_render_collect(&rb, api.cfg, api.slot, 1000);
+	cb_render_collect_endpoints(&rb, rt.store, 1000);
+	assert_int_equal(rb.snap.state, CB_OPEN);     /* none admits */
+	assert_int_equal(rb.snap.retry_at_ms, 30000); /* the first to probe */
+	cb_render_release(&rb, 1);
+
+	atomic_store(&api.slot->state, cb_slot_word(1, CB_DISABLED));
+	cb_render_collect(&rb, api.cfg, api.slot, 1000);
+	cb_render_collect_endpoints(&rb, rt.store, 1000);
+	assert_int_equal(rb.snap.state, CB_DISABLED);
+	cb_render_release(&rb, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -201,6 +242,7 @@ int main(void)
 	        T(test_at_most_the_limit_then_the_idle_one_is_reused_clean),
 	        T(test_an_operators_word_on_the_breaker_covers_every_address),
 	        T(test_curl_is_rejected_only_when_every_endpoint_rejects),
+	        T(test_the_breaker_as_a_whole_is_the_best_of_its_endpoints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
