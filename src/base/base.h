@@ -6,6 +6,7 @@
 #define CB_BASE_H
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,8 +75,17 @@ struct cb_address {
 	uint8_t ip[16];
 	uint16_t port;
 };
-struct sockaddr;
-/* sa: AF_INET or AF_INET6, of its full length (the caller checked). */
+_Static_assert(sizeof(struct cb_address) == 18, "no padding: compared and hashed whole");
+
+/* Is sa an AF_INET or AF_INET6 address of its full length? Inline: every
+ * connect() asks. */
+static inline bool cb_address_is_inet(const struct sockaddr *sa, socklen_t len)
+{
+	return sa && ((sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+	              (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)));
+}
+
+/* sa: one cb_address_is_inet accepts. */
 void cb_address_of(const struct sockaddr *sa, struct cb_address *out);
 /* "10.0.0.7:443" (v4-mapped shown as IPv4) or "[2001:db8::7]:443"; ""
  * when it does not fit. No stdio: safe in a signal handler. */

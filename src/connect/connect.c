@@ -48,7 +48,7 @@ static const struct cb_breaker_rt *discovered(const struct cb_runtime *rt,
 	CB_INSIDE(inside);
 	char name[CB_HOST_MAX];
 	bool named = cb_resolved_find(addr, name, sizeof(name));
-	return cb_discovery_lookup(rt, named ? name : NULL, addr, port_of(addr));
+	return cb_discovery_lookup(rt, named ? name : NULL, addr);
 }
 
 /* scope = endpoint (README "Endpoint scope"): the sub-breaker of the
@@ -297,12 +297,6 @@ static ssize_t guarded(int fd, const struct opening *o, struct cb_pending *p)
 	return r;
 }
 
-static bool is_inet(const struct sockaddr *addr, socklen_t len)
-{
-	return addr && ((addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
-	                (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)));
-}
-
 enum admission { PASS, REJECT, GUARD, FALLBACK };
 
 /* A place among b's max_connections for the connection fd begins (README
@@ -514,7 +508,7 @@ static __attribute__((noinline)) int followed(int fd, const struct sockaddr *add
 int cb_connect_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	uint64_t token;
-	if (cb_busy || !is_inet(addr, len))
+	if (cb_busy || !cb_address_is_inet(addr, len))
 		return cb_libc_connect(fd, addr, len);
 	if (cb_inflight_peek(fd, &token, NULL))
 		return followed(fd, addr, len);
@@ -547,7 +541,8 @@ static __attribute__((noinline)) ssize_t fastopen(int fd, const struct opening *
 ssize_t cb_connect_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
                           socklen_t len)
 {
-	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1) || cb_busy || !is_inet(addr, len))
+	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1) || cb_busy ||
+	    !cb_address_is_inet(addr, len))
 		return cb_libc_sendto(fd, buf, n, flags, addr, len);
 	const struct opening o = {addr, len, buf, n, NULL, flags, OPEN_SENDTO};
 	return fastopen(fd, &o);
@@ -556,7 +551,7 @@ ssize_t cb_connect_sendto(int fd, const void *buf, size_t n, int flags, const st
 ssize_t cb_connect_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	if (__builtin_expect(!(flags & MSG_FASTOPEN), 1) || cb_busy || !msg ||
-	    !is_inet(msg->msg_name, msg->msg_namelen))
+	    !cb_address_is_inet(msg->msg_name, msg->msg_namelen))
 		return cb_libc_sendmsg(fd, msg, flags);
 	const struct opening o = {msg->msg_name, msg->msg_namelen, NULL, 0, msg,
 	                          flags,         OPEN_SENDMSG};

@@ -73,9 +73,7 @@ static void learn_hostent(const char *name, const struct hostent *h)
 static bool endpoint_rejects(const struct cb_runtime *rt, const char *node,
                              const struct addrinfo *ai, int64_t now_ms)
 {
-	if (!ai->ai_addr ||
-	    !((ai->ai_family == AF_INET && ai->ai_addrlen >= sizeof(struct sockaddr_in)) ||
-	      (ai->ai_family == AF_INET6 && ai->ai_addrlen >= sizeof(struct sockaddr_in6))))
+	if (!cb_address_is_inet(ai->ai_addr, ai->ai_addrlen))
 		return false;
 	struct cb_address to;
 	cb_address_of(ai->ai_addr, &to);

@@ -11,10 +11,8 @@
 #include "base/base.h"
 #include "core/log.h"
 
-#define KEY_LEN 18 /* IPv6 address (IPv4 v4-mapped) and port */
-
 struct entry {
-	uint8_t key[KEY_LEN];
+	struct cb_address key;
 	struct cb_breaker_config cfg;
 	struct cb_breaker_rt b;
 };
@@ -49,31 +47,15 @@ struct cb_discovery *cb_discovery_new(uint32_t max)
 	return d;
 }
 
-static void make_key(const struct sockaddr *addr, uint16_t port, uint8_t key[KEY_LEN])
-{
-	memset(key, 0, KEY_LEN);
-	if (addr->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(&key[12], &((const struct sockaddr_in *)addr)->sin_addr, 4);
-	} else {
-		memcpy(key, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
-	}
-	key[16] = (uint8_t)(port >> 8);
-	key[17] = (uint8_t)port;
-}
-
 /* "api.example:443" for a resolved name that fits, else "10.0.0.7:443" or
  * "[2001:db8::7]:443" (a v4-mapped address as IPv4). */
-static void make_name(const char *name, const uint8_t key[KEY_LEN], uint16_t port, char *buf,
-                      size_t len)
+static void make_name(const char *name, const struct cb_address *key, char *buf, size_t len)
 {
 	if (name && strlen(name) + 7 < len) {
-		snprintf(buf, len, "%s:%u", name, (unsigned)port);
+		snprintf(buf, len, "%s:%u", name, (unsigned)key->port);
 		return;
 	}
-	struct cb_address a = {.port = port};
-	memcpy(a.ip, key, sizeof(a.ip));
-	cb_address_format(&a, buf, len);
+	cb_address_format(key, buf, len);
 }
 
 void cb_discovery_config(const struct cb_config *cfg, const char *name,
@@ -84,7 +66,7 @@ void cb_discovery_config(const struct cb_config *cfg, const char *name,
 	out->hosts = out->name;
 }
 
-static const struct cb_breaker_rt *find(struct cb_discovery *d, const uint8_t key[KEY_LEN],
+static const struct cb_breaker_rt *find(struct cb_discovery *d, const struct cb_address *key,
                                         uint32_t h)
 {
 	for (uint32_t i = 0; i <= d->mask; i++) {
@@ -92,7 +74,7 @@ static const struct cb_breaker_rt *find(struct cb_discovery *d, const uint8_t ke
 		        atomic_load_explicit(&d->index[(h + i) & d->mask], memory_order_acquire);
 		if (v == 0)
 			return NULL;
-		if (memcmp(d->entries[v - 1].key, key, KEY_LEN) == 0)
+		if (memcmp(&d->entries[v - 1].key, key, sizeof(*key)) == 0)
 			return &d->entries[v - 1].b;
 	}
 	return NULL;
@@ -108,7 +90,8 @@ static const struct cb_breaker_rt *publish(struct cb_discovery *d, uint32_t e, u
 		if (atomic_compare_exchange_strong_explicit(at, &v, e + 1, memory_order_acq_rel,
 		                                            memory_order_acquire))
 			return &d->entries[e].b;
-		if (memcmp(d->entries[v - 1].key, d->entries[e].key, KEY_LEN) == 0)
+		if (memcmp(&d->entries[v - 1].key, &d->entries[e].key, sizeof(d->entries[e].key)) ==
+		    0)
 			return &d->entries[v - 1].b;
 	}
 	return NULL;
@@ -118,10 +101,10 @@ static const struct cb_breaker_rt *publish(struct cb_discovery *d, uint32_t e, u
  * fewer than max exist host-wide. */
 static __attribute__((noinline)) const struct cb_breaker_rt *
 meet(const struct cb_runtime *rt, struct cb_discovery *d, const char *name,
-     const uint8_t key[KEY_LEN], uint16_t port, uint32_t h)
+     const struct cb_address *key, uint32_t h)
 {
 	char label[CB_NAME_MAX];
-	make_name(name, key, port, label, sizeof(label));
+	make_name(name, key, label, sizeof(label));
 	struct cb_slot *slot = cb_store_discover(rt->store, label, d->max);
 	if (!slot) {
 		atomic_store(&d->full, true);
@@ -131,7 +114,7 @@ meet(const struct cb_runtime *rt, struct cb_discovery *d, const char *name,
 	if (e >= d->max)
 		return NULL;
 	struct entry *en = &d->entries[e];
-	memcpy(en->key, key, KEY_LEN);
+	en->key = *key;
 	cb_discovery_config(rt->cfg, label, &en->cfg);
 	en->b.rt = rt;
 	en->b.cfg = &en->cfg;
@@ -140,17 +123,17 @@ meet(const struct cb_runtime *rt, struct cb_discovery *d, const char *name,
 }
 
 const struct cb_breaker_rt *cb_discovery_lookup(const struct cb_runtime *rt, const char *name,
-                                                const struct sockaddr *addr, uint16_t port)
+                                                const struct sockaddr *addr)
 {
 	struct cb_discovery *d = rt->discovery;
-	uint8_t key[KEY_LEN];
-	make_key(addr, port, key);
-	uint32_t h = cb_fnv1a_fold32(cb_fnv1a(CB_FNV1A_BASIS, key, KEY_LEN));
-	const struct cb_breaker_rt *b = find(d, key, h);
+	struct cb_address key;
+	cb_address_of(addr, &key);
+	uint32_t h = cb_fnv1a_fold32(cb_fnv1a(CB_FNV1A_BASIS, &key, sizeof(key)));
+	const struct cb_breaker_rt *b = find(d, &key, h);
 	if (b || atomic_load_explicit(&d->full, memory_order_relaxed) ||
 	    atomic_load_explicit(&d->used, memory_order_relaxed) >= d->max)
 		return b;
-	return meet(rt, d, name, key, port, h);
+	return meet(rt, d, name, &key, h);
 }
 
 size_t cb_discovery_list(const struct cb_config *cfg, struct cb_store *st,

@@ -22,11 +22,11 @@ struct cb_discovery;
  * memory runs out (nothing is then discovered). */
 struct cb_discovery *cb_discovery_new(uint32_t max);
 
-/* The discovered breaker for addr:port (name: what the program resolved
+/* The discovered breaker for addr, with its port (name: what the program resolved
  * to addr, or NULL), made on first sight while there is room, else NULL.
  * For connect(), after the configured breakers missed. */
 const struct cb_breaker_rt *cb_discovery_lookup(const struct cb_runtime *rt, const char *name,
-                                                const struct sockaddr *addr, uint16_t port);
+                                                const struct sockaddr *addr);
 
 /* The configuration a discovered breaker named `name` runs with, for
  * display: cfg's template (the [defaults], observe mode), that name, and

@@ -61,12 +61,16 @@ const char *cb_slot_check(const struct cb_slot *s, int64_t now_ms)
 		return "state out of range";
 	const uint64_t counters[] = {
 	        LOAD(s->calls),          LOAD(s->successes),      LOAD(s->failures),
-	        LOAD(s->slow),           cb_slot_rejected(s),     LOAD(s->would_reject),
-	        LOAD(s->fallbacks),      LOAD(s->transitions[0]), LOAD(s->transitions[1]),
-	        LOAD(s->transitions[2]), LOAD(s->transitions[3]), LOAD(s->transitions[4])};
+	        LOAD(s->slow),           LOAD(s->would_reject),   LOAD(s->fallbacks),
+	        LOAD(s->transitions[0]), LOAD(s->transitions[1]), LOAD(s->transitions[2]),
+	        LOAD(s->transitions[3]), LOAD(s->transitions[4])};
 	_Static_assert(CB_STATE_COUNT == 5, "one transitions counter per state above");
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		if (counters[i] >= COUNTER_MAX)
+			return "counter out of range";
+	/* Each shard, so that garbage cannot wrap their sum past the check. */
+	for (int i = 0; i < CB_REJECTION_SHARDS; i++)
+		if (LOAD(s->rejections[i].n) >= COUNTER_MAX / CB_REJECTION_SHARDS)
 			return "counter out of range";
 	for (int i = 0; i < CB_WINDOW_BUCKETS; i++) {
 		const _Atomic uint64_t *w[] = {&s->window[i].calls, &s->window[i].failures,
